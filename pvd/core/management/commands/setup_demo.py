@@ -22,14 +22,14 @@ class Command(BaseCommand):
             email=DEMO_EMAIL,
             defaults={"first_name": "Admin", "last_name": "Démo", "is_staff": True, "is_superuser": True},
         )
-        if created:
+        if created or not user.check_password(password):
             user.set_password(password)
-            user.save()
+            user.save(update_fields=["password"] if not created else None)
         for dotted in DEMO_LOADERS:
             import_string(dotted)(self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 "Connexion administrateur de démonstration : "
-                f"{DEMO_EMAIL} / {password if created or 'PVD_DEMO_PASSWORD' in os.environ else '(mot de passe inchangé)'}"
+                f"{DEMO_EMAIL} / {password} (http://127.0.0.1:8000/comptes/connexion/)"
             )
         )
