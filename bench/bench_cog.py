@@ -61,14 +61,23 @@ def _baseline_rows(directory: Path) -> dict[str, tuple[int, list[tuple]]]:
         else:
             codes.append((c["code"], c["type"], c.get("chefLieu") or c.get("commune"), c["nom"], False, 2026))
     return {
-        "region": (6, [(r["code"], r["nom"], r["zone"], r["chefLieu"], False, 2026) for r in data["regions"]]),
+        "region": (
+            6,
+            [(r["code"], r["nom"], r["zone"], r["chefLieu"], False, 2026) for r in data["regions"]],
+        ),
         "departement": (
             7,
-            [(d["code"], d["nom"], d["region"], d["zone"], d["chefLieu"], False, 2026) for d in data["departements"]],
+            [
+                (d["code"], d["nom"], d["region"], d["zone"], d["chefLieu"], False, 2026)
+                for d in data["departements"]
+            ],
         ),
         "epci": (
             7,
-            [(e["code"], e["nom"], e["type"], e["modeFinancement"], e["populationTotale"], False, 2026) for e in data["epci"]],
+            [
+                (e["code"], e["nom"], e["type"], e["modeFinancement"], e["populationTotale"], False, 2026)
+                for e in data["epci"]
+            ],
         ),
         "commune": (12, communes),
         "codecommune": (6, codes),
@@ -108,7 +117,9 @@ def run(report: Report) -> None:
     from pvd.territoires.services.import_cog import import_cog, package_dir
 
     if connection.vendor != "sqlite":
-        report.line(f"skipped: the referential benchmark measures SQLite (unset DATABASE_URL; got {connection.vendor})")
+        report.line(
+            f"skipped: the referential benchmark measures SQLite (unset DATABASE_URL; got {connection.vendor})"
+        )
         return
     directory = package_dir()
     settings_dict = connection.settings_dict
@@ -133,7 +144,9 @@ def run(report: Report) -> None:
             gc.collect()
 
         rows = []
-        baseline = measure("baseline", lambda: rows.append(_baseline(directory, bare)), REPEAT, setup=fresh_bare)
+        baseline = measure(
+            "baseline", lambda: rows.append(_baseline(directory, bare)), REPEAT, setup=fresh_bare
+        )
         full = measure("full load", import_cog, REPEAT, setup=fresh_copy)
         communes = Commune.objects.current().count()
         rerun = measure("re-run", lambda: rows.append(import_cog()), REPEAT, setup=gc.collect)
@@ -144,9 +157,7 @@ def run(report: Report) -> None:
         report.ratio("full load into an empty SQLite DB (median)", full.median, baseline.median, target=3)
         report.ratio("re-run, nothing to change (median)", rerun.median, baseline.median, target=1.5)
         report.line(
-            "best samples: baseline {:.0f} ms, full load {:.0f} ms, re-run {:.0f} ms".format(
-                baseline.best * 1000, full.best * 1000, rerun.best * 1000
-            )
+            f"best samples: baseline {baseline.best * 1000:.0f} ms, full load {full.best * 1000:.0f} ms, re-run {rerun.best * 1000:.0f} ms"
         )
         if not unchanged:
             report.misses.append("cog: a re-run changed something (loader not idempotent)")

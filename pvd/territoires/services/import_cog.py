@@ -37,6 +37,13 @@ from ..models import CodeCommune, Commune, Departement, Epci, Millesime, Region,
 
 FILES = ("regions", "departements", "epci", "communes")
 LEVELS = ("regions", "departements", "epci", "communes", "codes")
+LABELS = {
+    "regions": "Régions",
+    "departements": "Départements",
+    "epci": "EPCI",
+    "communes": "Communes",
+    "codes": "Codes rattachés",
+}
 ZONES = frozenset(Zone.values)
 _BATCH = 2000  # primary keys per ``pk__in`` (SQLite's bound-parameter limit)
 
@@ -72,7 +79,9 @@ class CogError(Exception):
 
 def _element_error(file: str, index: int, element: object, field: str | None, reason: str) -> CogError:
     code = element.get("code") if isinstance(element, dict) else None
-    return CogError(file, reason, element=index + 1, field=field, code=code if isinstance(code, str) else None)
+    return CogError(
+        file, reason, element=index + 1, field=field, code=code if isinstance(code, str) else None
+    )
 
 
 # --- Summary ---------------------------------------------------------------------------------
@@ -171,17 +180,18 @@ def read_package(directory: Path | str) -> Package:
 
 
 # --- Parsing and validation ------------------------------------------------------------------
+#
+# Every level becomes a dict: identity → the row as it is stored, in the order of the level's
+# ``key`` + ``fields`` + ``obsolete`` (always False for what the package contains), so that a
+# stored row and a wanted row compare as plain tuples.
 
 
 @dataclass
 class Parsed:
-    """Rows keyed by identity; values are tuples in the order of the level's ``fields``."""
-
     regions: dict[str, tuple]
     departements: dict[str, tuple]
     epci: dict[str, tuple]
-    communes: dict[str, tuple]  # without nom_normalise nor epci (added when synchronising)
-    epci_of: dict[str, str]
+    communes: dict[str, tuple]
     codes: dict[tuple[str, str, str], tuple]
 
 
@@ -196,68 +206,97 @@ def _str(value: object, file: str, index: int, element: object, name: str, max_l
 def _optional_int(value: object, file: str, index: int, element: object, name: str) -> int | None:
     if value is None or (type(value) is int and value >= 0):
         return value
-    raise _element_error(file, index, element, name, f"entier positif attendu, reçu {value!r}")
+    raise _element_error(file, index, element, name, f"entier positif ou absent attendu, reçu {value!r}")
 
 
-def _zone(element: dict, file: str, index: int) -> str:
-    zone = element.get("zone") or Zone.METRO.value
-    if zone not in ZONES:
-        raise _element_error(file, index, element, "zone", f"zone « {zone} » inconnue ({', '.join(sorted(ZONES))})")
-    return zone
+def _zone(value: object, file: str, index: int, element: object) -> str:
+    if value is None:
+        return Zone.METRO.value
+    if value not in ZONES:
+        raise _element_error(
+            file, index, element, "zone", f"zone « {value} » inconnue ({', '.join(sorted(ZONES))})"
+        )
+    return value
 
 
-def _duplicate(file: str, index: int, element: dict, items: list, code: str, same: Callable[[dict], bool]):
+def _duplicate(file: str, index: int, element: dict, items: list, same: Callable[[dict], bool]) -> CogError:
     first = next(i for i, other in enumerate(items) if isinstance(other, dict) and same(other))
-    return _element_error(file, index, element, "code", f"code « {code} » en double (déjà à l'élément n° {first + 1})")
+    return _element_error(
+        file,
+        index,
+        element,
+        "code",
+        f"code « {element['code']} » en double (déjà à l'élément n° {first + 1})",
+    )
+
+
+def _same_code(code: str) -> Callable[[dict], bool]:
+    return lambda other: other.get("code") == code
 
 
 def parse_package(package: Package) -> Parsed:
-    """Validate the whole package and build the rows to store; raises :class:`CogError`."""
-    data = package.data
+    """Validate the whole package and build the rows to store; raises :class:`CogError`.
 
-    file = "regions.json"
+    The loops are written for speed (one ``try`` per element; the slow paths only run to
+    describe an error).
+    """
+    data = package.data
+    zones = ZONES
+
+    file, items = "regions.json", data["regions"]
     regions: dict[str, tuple] = {}
-    for i, r in enumerate(data["regions"]):
+    for i, r in enumerate(items):
         try:
             code = _str(r["code"], file, i, r, "code", 9)
-            row = (_str(r["nom"], file, i, r, "nom", 200), _zone(r, file, i), r.get("chefLieu") or "")
+            zone = r.get("zone")
+            if zone not in zones:
+                zone = _zone(zone, file, i, r)
+            row = (code, _str(r["nom"], file, i, r, "nom", 200), zone, r.get("chefLieu") or "", False)
         except KeyError as exc:
             raise _element_error(file, i, r, exc.args[0], "champ obligatoire manquant") from None
         except (TypeError, AttributeError):
             raise _element_error(file, i, r, None, "objet JSON attendu") from None
         if code in regions:
-            raise _duplicate(file, i, r, data["regions"], code, lambda o, c=code: o.get("code") == c)
+            raise _duplicate(file, i, r, items, _same_code(code))
         regions[code] = row
 
-    file = "departements.json"
+    file, items = "departements.json", data["departements"]
     departements: dict[str, tuple] = {}
-    for i, d in enumerate(data["departements"]):
+    for i, d in enumerate(items):
         try:
             code = _str(d["code"], file, i, d, "code", 9)
             nom = _str(d["nom"], file, i, d, "nom", 200)
             region = d["region"]
-            row = (nom, region, _zone(d, file, i), d.get("chefLieu") or "")
             if region not in regions:
-                raise _element_error(file, i, d, "region", f"région « {region} » inconnue (absente de regions.json)")
+                raise _element_error(
+                    file, i, d, "region", f"région « {region} » inconnue (absente de regions.json)"
+                )
+            zone = d.get("zone")
+            if zone not in zones:
+                zone = _zone(zone, file, i, d)
+            row = (code, nom, region, zone, d.get("chefLieu") or "", False)
         except KeyError as exc:
             raise _element_error(file, i, d, exc.args[0], "champ obligatoire manquant") from None
         except (TypeError, AttributeError):
             raise _element_error(file, i, d, None, "objet JSON attendu") from None
         if code in departements:
-            raise _duplicate(file, i, d, data["departements"], code, lambda o, c=code: o.get("code") == c)
+            raise _duplicate(file, i, d, items, _same_code(code))
         departements[code] = row
 
-    file = "epci.json"
+    file, items = "epci.json", data["epci"]
     epcis: dict[str, tuple] = {}
-    members: list[tuple[int, str, list]] = []
-    for i, e in enumerate(data["epci"]):
+    epci_of: dict[str, str] = {}  # commune → EPCI
+    epci_index: dict[str, int] = {}
+    for i, e in enumerate(items):
         try:
             code = _str(e["code"], file, i, e, "code", 9)
             row = (
+                code,
                 _str(e["nom"], file, i, e, "nom", 200),
                 _str(e["type"], file, i, e, "type", 6),
                 e.get("modeFinancement") or "",
                 _optional_int(e.get("populationTotale"), file, i, e, "populationTotale"),
+                False,
             )
             membres = e["membres"]
             if type(membres) is not list:
@@ -267,15 +306,27 @@ def parse_package(package: Package) -> Parsed:
         except (TypeError, AttributeError):
             raise _element_error(file, i, e, None, "objet JSON attendu") from None
         if code in epcis:
-            raise _duplicate(file, i, e, data["epci"], code, lambda o, c=code: o.get("code") == c)
+            raise _duplicate(file, i, e, items, _same_code(code))
         epcis[code] = row
-        members.append((i, code, membres))
+        epci_index[code] = i
+        for m, membre in enumerate(membres):
+            try:
+                commune = membre["code"]
+                previous = epci_of.setdefault(commune, code)
+            except (KeyError, TypeError):
+                raise _element_error(
+                    file, i, e, "membres", f"membre n° {m + 1} sans champ « code »"
+                ) from None
+            if previous != code:
+                raise _element_error(
+                    file, i, e, "membres", f"la commune « {commune} » est déjà membre de l'EPCI {previous}"
+                )
 
-    file = "communes.json"
-    items = data["communes"]
+    file, items = "communes.json", data["communes"]
     communes: dict[str, tuple] = {}
     codes: dict[tuple[str, str, str], tuple] = {}
     attached: list[tuple[int, str, str, str, str]] = []  # (index, code, nature, parent field, parent)
+    epci_get = epci_of.get
     for i, c in enumerate(items):
         try:
             code = c["code"]
@@ -284,32 +335,62 @@ def parse_package(package: Package) -> Parsed:
             if type(code) is not str or not 0 < len(code) <= 5:
                 raise _element_error(file, i, c, "code", f"code INSEE attendu, reçu {code!r}")
             if type(nom) is not str or not 0 < len(nom) <= 200:
-                raise _element_error(file, i, c, "nom", f"chaîne de 1 à 200 caractères attendue, reçu {nom!r}")
+                raise _element_error(
+                    file, i, c, "nom", f"chaîne de 1 à 200 caractères attendue, reçu {nom!r}"
+                )
             if kind == ACTUELLE:
                 departement = c["departement"]
                 region = c["region"]
+                if departement not in departements:
+                    raise _element_error(
+                        file,
+                        i,
+                        c,
+                        "departement",
+                        f"département « {departement} » inconnu (absent de departements.json)",
+                    )
+                if region not in regions:
+                    raise _element_error(
+                        file, i, c, "region", f"région « {region} » inconnue (absente de regions.json)"
+                    )
                 population = c.get("population")
                 if population is not None and (type(population) is not int or population < 0):
                     _optional_int(population, file, i, c, "population")
-                codes_postaux = " ".join(c.get("codesPostaux") or ())
-                anciens = c.get("anciensCodes") or ()
-                if departement not in departements:
-                    raise _element_error(
-                        file, i, c, "departement", f"département « {departement} » inconnu (absent de departements.json)"
-                    )
-                if region not in regions:
-                    raise _element_error(file, i, c, "region", f"région « {region} » inconnue (absente de regions.json)")
+                codes_postaux = c.get("codesPostaux")
+                codes_postaux = " ".join(codes_postaux) if codes_postaux else ""
                 if len(codes_postaux) > 200:
                     raise _element_error(file, i, c, "codesPostaux", "plus de 200 caractères une fois joints")
+                zone = c.get("zone")
+                if zone not in zones:
+                    zone = _zone(zone, file, i, c)
                 if code in communes:
                     raise _duplicate(
-                        file, i, c, items, code, lambda o, c_=code: o.get("code") == c_ and o.get("type") == ACTUELLE
+                        file,
+                        i,
+                        c,
+                        items,
+                        lambda o, c_=code: o.get("code") == c_ and o.get("type") == ACTUELLE,
                     )
-                communes[code] = (nom, c.get("siren") or "", departement, region, population, codes_postaux, _zone(c, file, i))
-                for ancien in anciens:
-                    if type(ancien) is not str or not 0 < len(ancien) <= 5:
-                        raise _element_error(file, i, c, "anciensCodes", f"code INSEE attendu, reçu {ancien!r}")
-                    codes[(ancien, ANCIEN, code)] = ("",)
+                communes[code] = (
+                    code,
+                    nom,
+                    c.get("siren") or "",
+                    departement,
+                    region,
+                    epci_get(code),
+                    population,
+                    codes_postaux,
+                    zone,
+                    False,
+                )
+                anciens = c.get("anciensCodes")
+                if anciens:
+                    for ancien in anciens:
+                        if type(ancien) is not str or not 0 < len(ancien) <= 5:
+                            raise _element_error(
+                                file, i, c, "anciensCodes", f"code INSEE attendu, reçu {ancien!r}"
+                            )
+                        codes[(ancien, ANCIEN, code)] = (ancien, ANCIEN, code, "", False)
             else:
                 try:
                     nature, parent_field = ATTACHED[kind]
@@ -326,33 +407,31 @@ def parse_package(package: Package) -> Parsed:
     for i, code, nature, parent_field, parent in attached:
         if parent not in communes:
             raise _element_error(
-                file, i, items[i], parent_field, f"commune de rattachement « {parent} » inconnue (aucune commune actuelle)"
+                file,
+                i,
+                items[i],
+                parent_field,
+                f"commune de rattachement « {parent} » inconnue (aucune commune actuelle)",
             )
         key = (code, nature, parent)
         if key in codes:
-            raise _element_error(file, i, items[i], "code", f"code « {code} » rattaché deux fois à {parent}")
-        codes[key] = (items[i]["nom"],)
+            raise _element_error(
+                file, i, items[i], "code", f"code « {code} » rattaché deux fois à la commune {parent}"
+            )
+        codes[key] = (code, nature, parent, items[i]["nom"], False)
 
-    file = "epci.json"
-    epci_of: dict[str, str] = {}
-    for i, code, membres in members:
-        for m, membre in enumerate(membres):
-            try:
-                commune = membre["code"]
-            except (KeyError, TypeError):
-                raise _element_error(
-                    file, i, data["epci"][i], "membres", f"membre n° {m + 1} sans champ « code »"
-                ) from None
-            if commune not in communes:
-                raise _element_error(
-                    file, i, data["epci"][i], "membres", f"commune membre « {commune} » inconnue (absente de communes.json)"
-                )
-            if epci_of.setdefault(commune, code) != code:
-                raise _element_error(
-                    file, i, data["epci"][i], "membres", f"la commune « {commune} » est déjà membre de l'EPCI {epci_of[commune]}"
-                )
-
-    return Parsed(regions, departements, epcis, communes, epci_of, codes)
+    unknown = epci_of.keys() - communes.keys()
+    if unknown:
+        commune = min(unknown)
+        i = epci_index[epci_of[commune]]
+        raise _element_error(
+            "epci.json",
+            i,
+            data["epci"][i],
+            "membres",
+            f"commune membre « {commune} » inconnue (absente de communes.json)",
+        )
+    return Parsed(regions, departements, epcis, communes, codes)
 
 
 # --- Synchronisation -------------------------------------------------------------------------
@@ -362,8 +441,9 @@ def parse_package(package: Package) -> Parsed:
 class Level:
     name: str
     model: type[models.Model]
-    key: tuple[str, ...]  # attnames forming a row's identity (the package's side of the key)
-    fields: tuple[str, ...]  # attnames compared and written
+    key: tuple[str, ...]  # attnames forming a row's identity
+    fields: tuple[str, ...]  # attnames compared and written, after the key
+    derived: tuple[str, ...] = ()  # attnames computed from the fields (written, not compared)
 
 
 REGIONS = Level("regions", Region, ("code",), ("nom", "zone", "chef_lieu"))
@@ -373,28 +453,10 @@ COMMUNES = Level(
     "communes",
     Commune,
     ("code",),
-    ("nom", "nom_normalise", "siren", "departement_id", "region_id", "epci_id", "population", "codes_postaux", "zone"),
+    ("nom", "siren", "departement_id", "region_id", "epci_id", "population", "codes_postaux", "zone"),
+    derived=("nom_normalise",),
 )
 CODES = Level("codes", CodeCommune, ("code", "nature", "commune_id"), ("nom",))
-
-
-@dataclass
-class Stored:
-    pk: object
-    values: tuple
-    obsolete: bool
-
-
-def _stored(level: Level) -> dict:
-    """What is in the database for ``level``: identity → :class:`Stored`."""
-    pk = level.model._meta.pk.attname
-    single = level.key == (pk,)
-    head = level.key if single else (pk, *level.key)
-    n, k = len(head), len(level.fields)
-    rows = level.model.objects.order_by().values_list(*head, *level.fields, "obsolete")
-    if single:
-        return {row[0]: Stored(row[0], row[1 : 1 + k], row[-1]) for row in rows}
-    return {row[1:n]: Stored(row[0], row[n : n + k], row[-1]) for row in rows}
 
 
 def _columns(level: Level, attnames: Iterable[str]) -> list[str]:
@@ -402,63 +464,96 @@ def _columns(level: Level, attnames: Iterable[str]) -> list[str]:
     return [quote(meta.get_field(name).column) for name in attnames]
 
 
-def _sync(level: Level, wanted: dict, stored: dict, summary: LevelSummary, annee: int) -> None:
-    """Make the stored rows of ``level`` match ``wanted`` (identity → tuple of ``fields``)."""
+def _stored(level: Level) -> dict:
+    """Identity → stored row: ``[pk,] *key, *fields, obsolete, *derived`` (pk only if not the key)."""
+    pk = level.model._meta.pk.attname
+    single = level.key == (pk,)
+    columns = (*level.key, *level.fields, "obsolete", *level.derived)
+    if single:
+        rows = level.model.objects.order_by().values_list(*columns)
+        return {row[0]: row for row in rows}
+    rows = level.model.objects.order_by().values_list(pk, *columns)
+    end = 1 + len(level.key)
+    return {row[1:end]: row for row in rows}
+
+
+def _sync(
+    level: Level,
+    wanted: dict,
+    summary: LevelSummary,
+    annee: int,
+    derive: Callable[[tuple, tuple | None], tuple] | None = None,
+    check_derived: bool = False,
+) -> None:
+    """Make the stored rows of ``level`` match ``wanted`` (identity → row, see :func:`parse_package`).
+
+    ``derive(wanted_row, stored_row_or_None)`` gives the derived values of a row to write; with
+    ``check_derived``, they are also compared for rows whose fields did not change.
+    """
+    stored = _stored(level)
     single = len(level.key) == 1
+    offset = 0 if single else 1  # the stored row starts with its pk when the key is not the pk
+    width = len(level.key) + len(level.fields) + 1
+    end, nkey = offset + width, len(level.key)
     to_create, to_update = [], []
-    for ident, values in wanted.items():
-        row = stored.get(ident)
-        if row is None:
-            to_create.append(((ident,) if single else ident) + values + (False, annee))
-        elif row.obsolete or row.values != values:
-            to_update.append((*values, False, annee, row.pk))
-    to_obsolete = [row.pk for ident, row in stored.items() if not row.obsolete and ident not in wanted]
+    get = stored.get
+    if derive is None and single:  # fast path: stored and wanted rows have the same shape
+        for ident, row in wanted.items():
+            old = get(ident)
+            if old is None:
+                to_create.append(row + (annee,))
+            elif old != row:
+                to_update.append(row[nkey:] + (annee, old[0]))
+    else:
+        for ident, row in wanted.items():
+            old = get(ident)
+            if old is None:
+                to_create.append(row + (annee,) + (derive(row, None) if derive else ()))
+                continue
+            same = old[offset:end] == row
+            if same and not check_derived:
+                continue
+            values = derive(row, old) if derive else ()
+            if same and old[end:] == values:
+                continue
+            to_update.append(row[nkey:] + (annee,) + values + (old[0],))
+    to_obsolete = [old[0] for ident, old in stored.items() if not old[end - 1] and ident not in wanted]
     summary.current = len(wanted)
     summary.created, summary.updated, summary.obsolete = len(to_create), len(to_update), len(to_obsolete)
     summary.unchanged = summary.current - summary.created - summary.updated
-    summary.obsolete_total = sum(1 for ident, row in stored.items() if ident not in wanted)
+    summary.obsolete_total = len(stored) - (summary.current - summary.created)
 
     table = connection.ops.quote_name(level.model._meta.db_table)
-    written = (*level.fields, "obsolete", "millesime")
+    written = (*level.fields, "obsolete", "millesime", *level.derived)
     with connection.cursor() as cursor:
         if to_create:
             columns = _columns(level, (*level.key, *written))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608 — names from the models
-                to_create,
-            )
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (model names)
+            cursor.executemany(sql, to_create)
         if to_update:
             assignments = ", ".join(f"{column} = %s" for column in _columns(level, written))
             (pk_column,) = _columns(level, [level.model._meta.pk.attname])
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s", to_update)  # noqa: S608
+            sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608 (model names)
+            cursor.executemany(sql, to_update)
     for start in range(0, len(to_obsolete), _BATCH):
         level.model.objects.filter(pk__in=to_obsolete[start : start + _BATCH]).update(obsolete=True)
-    # Rows unchanged since an earlier vintage are still part of this one.
+    # Rows unchanged since an earlier vintage are part of this one too.
     level.model.objects.filter(obsolete=False).exclude(millesime=annee).update(millesime=annee)
 
 
 def normaliser_fingerprint() -> str | None:
     """Identifies the code of ``normalize_name`` (and the Unicode tables it relies on).
 
-    ``nom_normalise`` is recomputed for every commune when it differs from the last vintage's.
-    ``None`` (source unavailable) means "always recompute".
+    Every ``nom_normalise`` is recomputed and checked when it differs from the last vintage's
+    (otherwise only the names that changed are normalised). ``None`` (source unavailable)
+    means "always recompute".
     """
     try:
         source = Path(inspect.getsourcefile(text) or "").read_bytes()
     except (TypeError, OSError):
         return None
     return hashlib.sha256(source + unicodedata.unidata_version.encode()).hexdigest()[:16]
-
-
-def _communes_wanted(parsed: Parsed, stored: dict, reuse_normalised: bool) -> dict[str, tuple]:
-    """Complete commune rows with their EPCI and ``nom_normalise`` (reused when ``nom`` is unchanged)."""
-    epci_of = parsed.epci_of.get
-    wanted = {}
-    for code, (nom, siren, departement, region, population, codes_postaux, zone) in parsed.communes.items():
-        row = stored.get(code) if reuse_normalised else None
-        normalise = row.values[1] if row is not None and row.values[0] == nom else normalize_name(nom)
-        wanted[code] = (nom, normalise, siren, departement, region, epci_of(code), population, codes_postaux, zone)
-    return wanted
 
 
 def import_cog(
@@ -469,7 +564,7 @@ def import_cog(
     """Load (or update) the referential from the package in ``directory``; returns what it did.
 
     Raises :class:`CogError` (and writes nothing) when the package is missing or malformed.
-    With ``dry_run`` everything is computed and then rolled back.
+    With ``dry_run`` everything is computed, then rolled back.
     """
     started = time.perf_counter()
     directory = Path(directory or package_dir())
@@ -480,30 +575,38 @@ def import_cog(
     parsed = parse_package(package)
     summary = CogSummary(package_version=package.version, annee=package.annee, dry_run=dry_run)
     summary.normalisation = normaliser_fingerprint()
-    nature_counts: dict[str, int] = {}
     for _code, nature, _commune in parsed.codes:
-        nature_counts[nature] = nature_counts.get(nature, 0) + 1
-    summary.codes_by_nature = nature_counts
+        summary.codes_by_nature[nature] = summary.codes_by_nature.get(nature, 0) + 1
     annee, levels = package.annee, summary.levels
 
     with transaction.atomic():
         latest = Millesime.objects.order_by("-loaded_at", "-pk").first()
-        renormalise = summary.normalisation is None or latest is None or latest.summary.get("normalisation") != summary.normalisation
+        renormalise = (
+            summary.normalisation is None
+            or latest is None
+            or latest.summary.get("normalisation") != summary.normalisation
+        )
 
-        say(f"Régions : {len(parsed.regions)}")
-        _sync(REGIONS, parsed.regions, _stored(REGIONS), levels["regions"], annee)
-        say(f"Départements : {len(parsed.departements)}")
-        _sync(DEPARTEMENTS, parsed.departements, _stored(DEPARTEMENTS), levels["departements"], annee)
-        say(f"EPCI : {len(parsed.epci)}")
-        _sync(EPCI, parsed.epci, _stored(EPCI), levels["epci"], annee)
-        say(f"Communes : {len(parsed.communes)}")
-        stored = _stored(COMMUNES)
-        _sync(COMMUNES, _communes_wanted(parsed, stored, not renormalise), stored, levels["communes"], annee)
-        say(f"Codes rattachés : {len(parsed.codes)}")
-        _sync(CODES, parsed.codes, _stored(CODES), levels["codes"], annee)
+        def nom_normalise(row: tuple, old: tuple | None) -> tuple[str]:
+            if old is not None and not renormalise and old[1] == row[1]:
+                return (old[-1],)
+            return (normalize_name(row[1]),)
 
-        levels["regions"].current_com = sum(1 for r in parsed.regions.values() if r[1] == Zone.COM)
-        levels["departements"].current_com = sum(1 for d in parsed.departements.values() if d[2] == Zone.COM)
+        for level, rows in (
+            (REGIONS, parsed.regions),
+            (DEPARTEMENTS, parsed.departements),
+            (EPCI, parsed.epci),
+            (COMMUNES, parsed.communes),
+            (CODES, parsed.codes),
+        ):
+            say(f"{LABELS[level.name]} : {len(rows)} dans le paquet, comparaison et écriture")
+            if level is COMMUNES:
+                _sync(level, rows, levels[level.name], annee, derive=nom_normalise, check_derived=renormalise)
+            else:
+                _sync(level, rows, levels[level.name], annee)
+
+        levels["regions"].current_com = sum(1 for r in parsed.regions.values() if r[2] == Zone.COM)
+        levels["departements"].current_com = sum(1 for d in parsed.departements.values() if d[3] == Zone.COM)
         new_vintage = latest is None or latest.package_version != package.version
         if summary.changed or renormalise or new_vintage:
             summary.millesime = Millesime.objects.create(

@@ -6,15 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services.import_cog import LEVELS, CogError, CogSummary, import_cog
+from ...services.import_cog import LABELS, LEVELS, CogError, CogSummary, import_cog
 
-LABELS = {
-    "regions": "Régions",
-    "departements": "Départements",
-    "epci": "EPCI",
-    "communes": "Communes",
-    "codes": "Codes rattachés",
-}
 NATURES = {
     "deleguee": "communes déléguées",
     "associee": "communes associées",
@@ -95,7 +88,8 @@ class Command(BaseCommand):
             "  (régions et départements : « N + M » = N hors collectivités d'outre-mer + M collectivités d'outre-mer)"
         )
         details = ", ".join(
-            f"{number(count)} {NATURES.get(nature, nature)}" for nature, count in sorted(summary.codes_by_nature.items())
+            f"{number(count)} {NATURES.get(nature, nature)}"
+            for nature, count in sorted(summary.codes_by_nature.items())
         )
         out(f"  codes rattachés aux communes actuelles : {details}")
         out(f"  durée : {summary.seconds:.2f} s")
@@ -106,4 +100,8 @@ class Command(BaseCommand):
         elif summary.millesime is not None:
             out(self.style.SUCCESS(f"Aucune donnée modifiée ; millésime enregistré : {summary.millesime}."))
         else:
-            out(self.style.SUCCESS("Rien à changer : le référentiel est déjà à jour (aucun millésime ajouté)."))
+            out(
+                self.style.SUCCESS(
+                    "Rien à changer : le référentiel est déjà à jour (aucun millésime ajouté)."
+                )
+            )
