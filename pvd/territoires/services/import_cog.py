@@ -464,6 +464,21 @@ def _columns(level: Level, attnames: Iterable[str]) -> list[str]:
     return [quote(meta.get_field(name).column) for name in attnames]
 
 
+def _insert(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert ``rows``. ``executemany`` of one prepared statement is the fastest way on SQLite;
+    on PostgreSQL it pays a round trip per row (4.7 s for the referential) and multi-row
+    ``INSERT`` statements are slower still (psycopg splits each big query in Python: 8.9 s),
+    so PostgreSQL gets ``COPY … FROM STDIN`` (well under a second)."""
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (model names)
+    cursor.executemany(sql, rows)
+
+
 def _stored(level: Level) -> dict:
     """Identity → stored row: ``[pk,] *key, *fields, obsolete, *derived`` (pk only if not the key)."""
     pk = level.model._meta.pk.attname
@@ -527,10 +542,7 @@ def _sync(
     written = (*level.fields, "obsolete", "millesime", *level.derived)
     with connection.cursor() as cursor:
         if to_create:
-            columns = _columns(level, (*level.key, *written))
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 (model names)
-            cursor.executemany(sql, to_create)
+            _insert(cursor, table, _columns(level, (*level.key, *written)), to_create)
         if to_update:
             assignments = ", ".join(f"{column} = %s" for column in _columns(level, written))
             (pk_column,) = _columns(level, [level.model._meta.pk.attname])
