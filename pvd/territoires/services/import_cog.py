@@ -479,6 +479,32 @@ def _insert(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
     cursor.executemany(sql, rows)
 
 
+def _update(cursor, table: str, columns: list[str], pk_column: str, rows: list[tuple]) -> None:
+    """Update ``rows`` (values of ``columns`` then the primary key) by primary key.
+
+    SQLite: ``executemany`` of one prepared ``UPDATE``. PostgreSQL: a round trip per row would
+    cost ~7 s for a vintage where every population changed, so the rows are copied into a
+    temporary table and applied by one ``UPDATE … FROM`` (~1 s)."""
+    if connection.vendor != "postgresql":
+        assignments = ", ".join(f"{column} = %s" for column in columns)
+        sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608 (model names)
+        cursor.executemany(sql, rows)
+        return
+    names = ", ".join([*columns, pk_column])
+    # Created inside the loader's transaction: a rollback removes it as well.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE pvd_cog_update ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
+    )
+    with cursor.cursor.copy(f"COPY pvd_cog_update ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    assignments = ", ".join(f"{column} = u.{column}" for column in columns)
+    cursor.execute(
+        f"UPDATE {table} AS t SET {assignments} FROM pvd_cog_update AS u WHERE t.{pk_column} = u.{pk_column}"  # noqa: S608
+    )
+    cursor.execute("DROP TABLE pvd_cog_update")
+
+
 def _stored(level: Level) -> dict:
     """Identity → stored row: ``[pk,] *key, *fields, obsolete, *derived`` (pk only if not the key)."""
     pk = level.model._meta.pk.attname
@@ -544,10 +570,13 @@ def _sync(
         if to_create:
             _insert(cursor, table, _columns(level, (*level.key, *written)), to_create)
         if to_update:
-            assignments = ", ".join(f"{column} = %s" for column in _columns(level, written))
-            (pk_column,) = _columns(level, [level.model._meta.pk.attname])
-            sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608 (model names)
-            cursor.executemany(sql, to_update)
+            _update(
+                cursor,
+                table,
+                _columns(level, written),
+                _columns(level, [level.model._meta.pk.attname])[0],
+                to_update,
+            )
     for start in range(0, len(to_obsolete), _BATCH):
         level.model.objects.filter(pk__in=to_obsolete[start : start + _BATCH]).update(obsolete=True)
     # Rows unchanged since an earlier vintage are part of this one too.
