@@ -9,11 +9,13 @@
   element number, the field and the reason. Writes happen in one transaction.
 * **Records the vintage** (:class:`~pvd.territoires.models.Millesime`) with its summary.
 
-Performance (see ``bench/bench_cog.py``): the insert and update paths use ``executemany`` on
-the Django connection (portable SQL, ``%s`` placeholders, quoted names taken from the models),
-because ``bulk_create`` spent ~6 s of an ~8.7 s load preparing 470,000 values one by one.
-Reads, obsolescence and bookkeeping stay in the ORM. ``nom_normalise`` is recomputed only for
-names that changed, unless the normaliser itself changed (fingerprint stored in the vintage).
+Performance (see ``bench/bench_cog.py``): ``bulk_create`` spent ~6 s of an ~8.7 s load preparing
+470,000 values one by one, so rows are written with plain SQL built from the models' own table
+and column names: ``executemany`` of one prepared statement on SQLite; ``COPY … FROM STDIN`` on
+PostgreSQL (where ``executemany`` pays a round trip per row), updates there going through a
+temporary table and one ``UPDATE … FROM``. Reads, obsolescence and bookkeeping stay in the ORM.
+Rows are compared as plain tuples; ``nom_normalise`` is computed only for new or renamed communes,
+unless the normaliser itself changed (its fingerprint is stored with the vintage).
 """
 
 from __future__ import annotations
@@ -203,6 +205,16 @@ def _str(value: object, file: str, index: int, element: object, name: str, max_l
     return value
 
 
+def _optional_str(value: object, file: str, index: int, element: object, name: str, max_length: int) -> str:
+    if value is None or value == "":
+        return ""
+    if type(value) is not str or len(value) > max_length:
+        raise _element_error(
+            file, index, element, name, f"chaîne d'au plus {max_length} caractères attendue, reçu {value!r}"
+        )
+    return value
+
+
 def _optional_int(value: object, file: str, index: int, element: object, name: str) -> int | None:
     if value is None or (type(value) is int and value >= 0):
         return value
@@ -251,7 +263,8 @@ def parse_package(package: Package) -> Parsed:
             zone = r.get("zone")
             if zone not in zones:
                 zone = _zone(zone, file, i, r)
-            row = (code, _str(r["nom"], file, i, r, "nom", 200), zone, r.get("chefLieu") or "", False)
+            chef_lieu = _optional_str(r.get("chefLieu"), file, i, r, "chefLieu", 5)
+            row = (code, _str(r["nom"], file, i, r, "nom", 200), zone, chef_lieu, False)
         except KeyError as exc:
             raise _element_error(file, i, r, exc.args[0], "champ obligatoire manquant") from None
         except (TypeError, AttributeError):
@@ -274,7 +287,14 @@ def parse_package(package: Package) -> Parsed:
             zone = d.get("zone")
             if zone not in zones:
                 zone = _zone(zone, file, i, d)
-            row = (code, nom, region, zone, d.get("chefLieu") or "", False)
+            row = (
+                code,
+                nom,
+                region,
+                zone,
+                _optional_str(d.get("chefLieu"), file, i, d, "chefLieu", 5),
+                False,
+            )
         except KeyError as exc:
             raise _element_error(file, i, d, exc.args[0], "champ obligatoire manquant") from None
         except (TypeError, AttributeError):
@@ -294,7 +314,7 @@ def parse_package(package: Package) -> Parsed:
                 code,
                 _str(e["nom"], file, i, e, "nom", 200),
                 _str(e["type"], file, i, e, "type", 6),
-                e.get("modeFinancement") or "",
+                _optional_str(e.get("modeFinancement"), file, i, e, "modeFinancement", 6),
                 _optional_int(e.get("populationTotale"), file, i, e, "populationTotale"),
                 False,
             )
@@ -357,9 +377,19 @@ def parse_package(package: Package) -> Parsed:
                 if population is not None and (type(population) is not int or population < 0):
                     _optional_int(population, file, i, c, "population")
                 codes_postaux = c.get("codesPostaux")
-                codes_postaux = " ".join(codes_postaux) if codes_postaux else ""
+                try:
+                    if codes_postaux and type(codes_postaux) is not list:
+                        raise TypeError
+                    codes_postaux = " ".join(codes_postaux) if codes_postaux else ""
+                except TypeError:
+                    raise _element_error(
+                        file, i, c, "codesPostaux", "liste de codes postaux attendue"
+                    ) from None
                 if len(codes_postaux) > 200:
                     raise _element_error(file, i, c, "codesPostaux", "plus de 200 caractères une fois joints")
+                siren = c.get("siren")
+                if siren is None or type(siren) is not str or len(siren) > 9:
+                    siren = _optional_str(siren, file, i, c, "siren", 9)
                 zone = c.get("zone")
                 if zone not in zones:
                     zone = _zone(zone, file, i, c)
@@ -374,7 +404,7 @@ def parse_package(package: Package) -> Parsed:
                 communes[code] = (
                     code,
                     nom,
-                    c.get("siren") or "",
+                    siren,
                     departement,
                     region,
                     epci_get(code),

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services.import_cog import LABELS, LEVELS, CogError, CogSummary, import_cog
+from ...services.import_cog import LABELS, LEVELS, CogError, CogSummary, import_cog, package_dir
 
 NATURES = {
     "deleguee": "communes déléguées",
@@ -64,7 +64,8 @@ class Command(BaseCommand):
         try:
             summary = import_cog(options.get("path"), progress=progress, dry_run=options["dry_run"])
         except CogError as exc:
-            raise CommandError(f"Paquet invalide, rien n'a été écrit — {exc}") from exc
+            directory = options.get("path") or package_dir()
+            raise CommandError(f"Paquet {directory} invalide, rien n'a été écrit — {exc}") from exc
         if verbose:
             self.write_summary(summary)
 
