@@ -387,3 +387,14 @@ def test_command_reports_the_error_and_that_nothing_was_written(tmp_path):
     (tmp_path / "data" / "regions.json").unlink()
     with pytest.raises(CommandError, match=r"rien n'a été écrit — .*regions\.json : fichier introuvable"):
         call_command("import_cog", path=str(tmp_path), stdout=StringIO())
+
+
+def test_unreadable_package_version(tmp_path):
+    write_package(tmp_path, version="latest")
+    assert_rejected(tmp_path, "package.json", "champ « version »", "version « latest » illisible")
+
+
+def test_quiet_command_prints_nothing():
+    out = StringIO()
+    call_command("import_cog", verbosity=0, stdout=out)
+    assert out.getvalue() == ""
