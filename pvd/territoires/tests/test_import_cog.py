@@ -140,8 +140,8 @@ def test_rerun_changes_nothing_and_records_no_vintage(django_assert_max_num_quer
 
 def newer_vintage(tmp_path: Path) -> tuple[Path, str]:
     """COG "2027": Agencourt (21001) vanishes; Agey (21002) merges into Ahuy (21003) as a
-    commune déléguée; Montbard is renamed and grows; a new commune 21999 appears; an EPCI
-    disappears (its communes left without EPCI)."""
+    commune déléguée; the commune déléguée Béon is renamed; Montbard is renamed and grows; a new
+    commune 21999 appears; an EPCI disappears (its communes left without EPCI)."""
     data = read_real()
     communes = data["communes"]
     agey = find(communes, "21002")
@@ -155,6 +155,7 @@ def newer_vintage(tmp_path: Path) -> tuple[Path, str]:
         }
     )
     find(communes, "21003")["anciensCodes"] = ["21002"]
+    find(communes, "01039", kind="commune-deleguee")["nom"] = "Béon-sur-Rhône"
     montbard = find(communes, "21425")
     montbard.update(nom="Montbard-en-Auxois", population=5000)
     communes.append(
@@ -190,7 +191,9 @@ def test_newer_vintage_updates_flags_obsolete_and_keeps_everything_resolvable(tm
     assert communes.current == 34_969 - 2 + 1
     assert communes.unchanged == communes.current - communes.created - communes.updated
     assert (epci.obsolete, epci.current, epci.obsolete_total) == (1, 1_254, 1)
-    assert summary.levels["codes"].created == 2  # Agey as commune déléguée + ancien code of Ahuy
+    codes = summary.levels["codes"]
+    assert (codes.created, codes.updated) == (2, 1)  # Agey déléguée + ancien code of Ahuy; Béon renamed
+    assert CodeCommune.objects.get(code="01039", nature="deleguee").nom == "Béon-sur-Rhône"
 
     millesime = Millesime.objects.latest()
     assert summary.millesime == millesime
