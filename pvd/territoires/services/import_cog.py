@@ -627,6 +627,19 @@ def normaliser_fingerprint() -> str | None:
     return hashlib.sha256(source + unicodedata.unidata_version.encode()).hexdigest()[:16]
 
 
+_LOCK_KEY = 0x50564420434F47  # "PVD COG"
+
+
+def _lock_against_concurrent_loads() -> None:
+    """Two loads at once (e.g. several containers running ``migrate && import_cog`` at start-up)
+    must not both insert: the second waits for the first, then finds nothing to change. SQLite's
+    immediate transactions already serialise writers; PostgreSQL takes a transaction-level
+    advisory lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
 def import_cog(
     directory: Path | str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -651,6 +664,7 @@ def import_cog(
     annee, levels = package.annee, summary.levels
 
     with transaction.atomic():
+        _lock_against_concurrent_loads()
         latest = Millesime.objects.order_by("-loaded_at", "-pk").first()
         renormalise = (
             summary.normalisation is None
