@@ -393,10 +393,7 @@ def validate(
                 report.error(dated.line, "date_signature", f"date {date:%d/%m/%Y} dans le futur")
         # Main centrality: the most populous commune (stable sort keeps the listed order on ties).
         communes = sorted((lg.commune for lg in group), key=lambda c: -(c.population or 0))
-        if geojson and first.nom_territoire:
-            nom = first.nom_territoire
-        else:
-            nom = ", ".join(c.nom for c in communes)
+        nom = first.nom_territoire if geojson and first.nom_territoire else ", ".join(c.nom for c in communes)
         territoires.append(
             Territoire(identifiant, first.line, nom[:200], date, first.latitude, first.longitude, communes)
         )
@@ -465,7 +462,9 @@ def write(
                     else ""
                 )
             )
-        jalon_adhesion = next((j for j in laureat.jalons.all() if adhesion and j.type_id == adhesion.id), None)
+        jalon_adhesion = next(
+            (j for j in laureat.jalons.all() if adhesion and j.type_id == adhesion.id), None
+        )
         date_changed = (
             adhesion is not None
             and terr.date is not None
@@ -552,7 +551,12 @@ def write(
     in_file = {t.identifiant for t in territoires}
     absents = sorted(set(existing) - in_file)
     report.counts.update(
-        {"créés": len(created), "modifiés": updated, "inchangés": unchanged, "absents du fichier": len(absents)}
+        {
+            "créés": len(created),
+            "modifiés": updated,
+            "inchangés": unchanged,
+            "absents du fichier": len(absents),
+        }
     )
     if absents:
         shown = ", ".join(absents[:20]) + (" …" if len(absents) > 20 else "")

@@ -155,8 +155,14 @@ def test_csv_with_every_defect_is_reported_by_line_and_nothing_is_written():
 
 def test_missing_columns_and_bad_encoding_are_errors():
     report = report_of(b"insee_com;nom;id\n21425;Montbard;x\n", "liste.csv")
-    assert {(p.line, p.field) for p in report.errors} == {(1, "lib_com"), (1, "id_pvd"), (1, "date_signature")}
-    report = report_of("insee_com;lib_com;id_pvd;date_signature\n21425;Montbard;é;\n".encode("latin-1"), "l.csv")
+    assert {(p.line, p.field) for p in report.errors} == {
+        (1, "lib_com"),
+        (1, "id_pvd"),
+        (1, "date_signature"),
+    }
+    report = report_of(
+        "insee_com;lib_com;id_pvd;date_signature\n21425;Montbard;é;\n".encode("latin-1"), "l.csv"
+    )
     assert not report.ok and "UTF-8" in report.errors[0].reason
 
 
@@ -173,7 +179,9 @@ def test_reimport_changes_nothing_and_newer_file_updates_with_differences():
 
     newer = (
         GOOD_CSV.replace("21425;Montbard;pvd-27-21-1;2021-03-15", "21425;Montbard;pvd-27-21-1;2021-04-01")
-        .replace("58062;Château-Chinon (Ville);pvd-27-58-1;", "58062;Château-Chinon (Ville);pvd-27-58-1;2022-02-02")
+        .replace(
+            "58062;Château-Chinon (Ville);pvd-27-58-1;", "58062;Château-Chinon (Ville);pvd-27-58-1;2022-02-02"
+        )
         .replace("58061;Chasnay;pvd-27-58-2;2021-06-30\n", "")
         + "21038;Auxonne;pvd-27-21-7;2021-09-09\n"
     )

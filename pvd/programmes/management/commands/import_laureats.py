@@ -14,8 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="chemin d'un fichier .csv/.geojson ou URL http(s)")
-        parser.add_argument("--programme", default="pvd", help="identifiant court du programme (défaut : pvd)")
-        parser.add_argument("--dry-run", action="store_true", help="valider et afficher le rapport sans rien écrire")
+        parser.add_argument(
+            "--programme", default="pvd", help="identifiant court du programme (défaut : pvd)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="valider et afficher le rapport sans rien écrire"
+        )
 
     def handle(self, *args, source, programme, dry_run, **options):
         try:
