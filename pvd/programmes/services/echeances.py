@@ -151,3 +151,37 @@ def sync_jalons(laureat, types=None) -> list:
         laureat.version += 1
         laureat.save()
     return changed
+
+
+def recompute_programme(programme, user=None) -> int:
+    """After a change of the programme's milestone types: create missing milestones and recompute
+    every due date (bulk, history kept). Returns the number of milestones created or changed."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    from ..models import Jalon, Laureat, TypeJalon
+
+    types = list(TypeJalon.objects.filter(programme=programme).order_by("ordre"))
+    by_laureat: dict[int, dict[int, object]] = {
+        pk: {} for pk in Laureat.objects.filter(programme=programme).values_list("pk", flat=True)
+    }
+    for jalon in Jalon.objects.filter(laureat__programme=programme):
+        by_laureat.setdefault(jalon.laureat_id, {})[jalon.type_id] = jalon
+    created, changed = [], []
+    for laureat_id, jalons in by_laureat.items():
+        done = {type_id: j.date_realisation for type_id, j in jalons.items()}
+        for t in types:
+            due = due_date(t, done)
+            jalon = jalons.get(t.id)
+            if jalon is None:
+                created.append(Jalon(laureat_id=laureat_id, type=t, date_echeance=due))
+            elif jalon.date_echeance != due:
+                jalon.date_echeance = due
+                jalon.version += 1
+                changed.append(jalon)
+    if created:
+        bulk_create_with_history(created, Jalon, batch_size=1000, default_user=user)
+    if changed:
+        bulk_update_with_history(
+            changed, Jalon, ["date_echeance", "version"], batch_size=1000, default_user=user
+        )
+    return len(created) + len(changed)
