@@ -24,7 +24,7 @@ class ImportForm(DsfrForm):
     programme = forms.ModelChoiceField(Programme.objects.all(), label="Programme", to_field_name="slug")
     fichier = forms.FileField(label="Fichier (CSV data.gouv.fr ou GeoJSON ANCT)", required=False)
     url = forms.URLField(label="ou adresse du fichier (http/https)", required=False, assume_scheme="https")
-    dry_run = forms.BooleanField(label="Valider seulement (n'écrire rien)", required=False, initial=True)
+    dry_run = forms.BooleanField(label="Valider seulement (ne rien écrire)", required=False, initial=True)
 
     def clean(self):
         data = super().clean()

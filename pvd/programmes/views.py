@@ -217,14 +217,14 @@ def laureat(request, slug: str, identifiant: str):
         "point": point,
         "can_edit": can(request.user, "edit", lau),
         "can_edit_jalons": can(request.user, "edit", Jalon, parent=lau),
-        "can_history": request.user.is_authenticated,
     }
     return render(request, "programmes/laureat.html", context)
 
 
 @login_required
 def laureat_historique(request, slug: str, identifiant: str):
-    lau = get_object_or_404(visible_to(request.user, Laureat), programme__slug=slug, identifiant=identifiant)
+    lau = get_object_or_404(Laureat, programme__slug=slug, identifiant=identifiant)
+    require(request.user, "edit", lau)  # the history names who changed what: for those who manage it
     entries = []
     for records in (
         lau.history.select_related("history_user").order_by("-history_date"),
