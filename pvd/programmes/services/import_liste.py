@@ -37,14 +37,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simple_history.utils import bulk_create_with_history
-
 from pvd.core.imports import ImportReport, atomic_import
 from pvd.core.text import normalize_name
 from pvd.territoires.models import CodeCommune, Commune
 
 from ..models import Jalon, Laureat, LaureatCommune, Programme, TypeJalon
 from . import echeances
+from .bulk import bulk_create_with_fast_history
 
 CSV_COLUMNS = ("insee_com", "lib_com", "id_pvd", "date_signature")
 GEOJSON_PROPERTIES = ("id_territoire", "lib_territoire", "date_signature", "liste_geo")
@@ -259,8 +258,8 @@ def _resolve_all(lignes: list[Ligne]) -> None:
     codes = {lg.code for lg in lignes if lg.code}
     current = {
         c.code: c
-        for c in Commune.objects.filter(code__in=codes, obsolete=False).select_related(
-            "departement", "region", "epci"
+        for c in Commune.objects.filter(code__in=codes, obsolete=False).only(
+            "code", "nom", "nom_normalise", "population", "departement_id", "region_id", "epci_id", "obsolete"
         )
     }
     resolved: dict[str, Commune | None] = {}
@@ -514,7 +513,7 @@ def write(
             laureat.statut = echeances.statut_from(
                 laureat.statut, [t.statut_atteint for t in types if done.get(t.id) and t.statut_atteint]
             )
-        bulk_create_with_history(created, Laureat, batch_size=500, default_user=user)
+        bulk_create_with_fast_history(created, Laureat, user=user)
         if any(lau.pk is None for lau in created):  # backends that do not return primary keys
             ids = dict(
                 Laureat.objects.filter(
@@ -543,7 +542,7 @@ def write(
                         date_echeance=echeances.due_date(t, done),
                     )
                 )
-        bulk_create_with_history(jalons, Jalon, batch_size=1000, default_user=user)
+        bulk_create_with_fast_history(jalons, Jalon, user=user)
         report.changes.extend(f"{lau.identifiant} : créé ({lau.nom})" for lau in created[:50])
         if len(created) > 50:
             report.changes.append(f"… et {len(created) - 50} autres lauréats créés")

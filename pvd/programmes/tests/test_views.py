@@ -81,7 +81,7 @@ def test_overview_queries_do_not_grow_with_laureates(client, django_assert_max_n
     for i, commune in enumerate(communes):
         make_laureat(commune.code, identifiant=f"pvd-q-{i}", adhesion=dt.date(2021 + i % 3, 1 + i % 12, 1))
     assert Laureat.objects.count() == n and codes
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("programmes:programme", args=["pvd"]))
     assert f'id="total-laureats">{n}<' in response.content.decode()
 
