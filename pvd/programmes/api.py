@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
@@ -274,7 +274,7 @@ def patch_jalon(request, jalon_id: int, payload: JalonPatch):
     try:
         save_with_version(jalon, payload.version)
     except StaleEditError as exc:
-        return 409, exc.as_dict()
+        return Status(409, exc.as_dict())
     echeances.sync_jalons(jalon.laureat)
     jalon.refresh_from_db()
-    return 200, jalon
+    return Status(200, jalon)

@@ -251,3 +251,12 @@ def test_demo_laureates_are_labelled(client, laureats):
     lau.save()
     html = client.get(lau.get_absolute_url()).content.decode()
     assert "Lauréat de démonstration" in html and ">Démo<" in html
+
+
+def test_logged_in_users_see_at_least_the_public_list(client, laureats):
+    """A habilitation adds rights, it never hides what the public sees (policy: Q() | scope)."""
+    url = reverse("programmes:laureats")
+    client.force_login(user_with(Role.DELEGUE_TERRITORIAL, departement_id="58"))
+    assert ids(client.get(url)) == ["pvd-27-21-1", "pvd-27-21-2", "pvd-27-58-1"]
+    client.force_login(user_with(Role.PARTENAIRE))
+    assert ids(client.get(url)) == ["pvd-27-21-1", "pvd-27-21-2", "pvd-27-58-1"]
