@@ -1,9 +1,9 @@
 """Demo laureates for a local run, drawn from the real referential (``setup_demo``), idempotent.
 
-For each département (deterministic choice), up to two EPCI of the département are taken (the
-first and the middle one by SIREN among those whose centrality lies in the département) and, as
-laureate, the most populous commune of the EPCI in that département under the programme's ceiling
-— a commune acting as the centrality of its EPCI. About 200 laureates, identifiers
+For each département (deterministic choice), one to four EPCI of the département (about one in
+five, evenly spread by SIREN) are taken and, as laureate, the most populous commune of the EPCI in
+that département under the programme's ceiling — a commune acting as the centrality of its EPCI.
+About 250 laureates, identifiers
 ``demo-<région>-<département>-<n>``, flagged ``demo=True`` and labelled « Démo » in the UI.
 They go through the same import as the official list (a generated CSV in the data.gouv.fr
 format); dates of adhésion and of the ORT are derived deterministically from the INSEE code,
@@ -25,7 +25,8 @@ from .models import Jalon, Laureat
 from .services import echeances
 from .services.import_liste import import_laureats
 
-PER_DEPARTEMENT = 2
+MAX_PER_DEPARTEMENT = 4
+EPCI_PER_LAUREAT = 5
 MIN_POPULATION = 1_500
 
 
@@ -47,7 +48,9 @@ def demo_centralities(programme) -> list[Commune]:
         by_departement.setdefault(departement, []).append(commune)
     chosen = []
     for _departement, centralities in sorted(by_departement.items()):
-        picks = sorted({0, len(centralities) // 2})[:PER_DEPARTEMENT]
+        # 1 to 4 per département, more where there are more EPCI: the map shows contrasts.
+        k = max(1, min(MAX_PER_DEPARTEMENT, round(len(centralities) / EPCI_PER_LAUREAT)))
+        picks = sorted({(i * len(centralities)) // k for i in range(k)})
         chosen.extend(centralities[i] for i in picks)
     return chosen
 

@@ -19,6 +19,12 @@ POPULATION_BANDS = {
 }
 
 
+class _OuiNon(django_filters.widgets.BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", "Tous"), ("true", "Oui"), ("false", "Non"))
+
+
 class LaureatFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Nom ou identifiant", method="filter_q")
     programme = django_filters.ModelChoiceFilter(
@@ -43,7 +49,7 @@ class LaureatFilter(django_filters.FilterSet):
         choices=[(k, v[0]) for k, v in POPULATION_BANDS.items()],
         method="filter_population",
     )
-    demo = django_filters.BooleanFilter(label="Données de démonstration")
+    demo = django_filters.BooleanFilter(label="Données de démonstration", widget=_OuiNon)
 
     class Meta:
         model = Laureat

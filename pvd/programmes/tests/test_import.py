@@ -219,6 +219,22 @@ def test_geojson_import_keeps_the_point_and_parses_names_with_parentheses():
     cosne = Laureat.objects.get(identifiant="pvd-27-58-2")
     assert LaureatCommune.objects.get(laureat=cosne, principale=True).commune_id == "58086"
     assert Laureat.objects.get(identifiant="pvd-27-21-1").latitude is None
+    again = report_of(GOOD_GEOJSON, "pvd.geojson")
+    assert again.counts["inchangés"] == 3 and again.counts["modifiés"] == 0 and not again.changes
+    # A CSV of the same list (no coordinates) does not erase the known location.
+    report_of(b"insee_com;lib_com;id_pvd;date_signature\n58062;X;pvd-27-58-1;2021-05-20\n", "l.csv")
+    assert Laureat.objects.get(identifiant="pvd-27-58-1").latitude == 47.0642
+
+
+def test_rows_of_one_laureate_with_different_dates_are_an_error():
+    content = (
+        "insee_com;lib_com;id_pvd;date_signature\n"
+        "58061;Chasnay;pvd-27-58-2;2021-06-30\n"
+        "58086;Cosne-Cours-sur-Loire;pvd-27-58-2;2021-07-01\n"
+    )
+    report = report_of(content.encode(), "pvd.csv")
+    assert [(p.line, p.field) for p in report.errors] == [(3, "date_signature")]
+    assert "ligne 2" in report.errors[0].reason and not report.written
 
 
 def test_geojson_defects_are_reported_by_feature_number():
