@@ -513,7 +513,9 @@ def write(
             laureat.statut = echeances.statut_from(
                 laureat.statut, [t.statut_atteint for t in types if done.get(t.id) and t.statut_atteint]
             )
-        bulk_create_with_fast_history(created, Laureat, user=user)
+        bulk_create_with_fast_history(
+            created, Laureat, lambda o: (o.programme_id, o.identifiant), ("programme_id", "identifiant"), user
+        )
         if any(lau.pk is None for lau in created):  # backends that do not return primary keys
             ids = dict(
                 Laureat.objects.filter(
@@ -542,7 +544,9 @@ def write(
                         date_echeance=echeances.due_date(t, done),
                     )
                 )
-        bulk_create_with_fast_history(jalons, Jalon, user=user)
+        bulk_create_with_fast_history(
+            jalons, Jalon, lambda o: (o.laureat_id, o.type_id), ("laureat_id", "type_id"), user
+        )
         report.changes.extend(f"{lau.identifiant} : créé ({lau.nom})" for lau in created[:50])
         if len(created) > 50:
             report.changes.append(f"… et {len(created) - 50} autres lauréats créés")
