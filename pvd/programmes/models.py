@@ -51,6 +51,21 @@ class Programme(BusinessModel):
     def get_absolute_url(self) -> str:
         return reverse("programmes:programme", args=[self.slug])
 
+    RESERVED_SLUGS = frozenset({"laureats", "import"})  # URLs of /programmes/ taken by pages
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.slug in self.RESERVED_SLUGS:
+            errors["slug"] = f"« {self.slug} » est réservé ; choisissez un autre identifiant court."
+        if self.date_fin and self.date_fin < self.date_lancement:
+            errors["date_fin"] = "La date de fin précède le lancement."
+        if self.date_fin_prolongee and self.date_fin and self.date_fin_prolongee < self.date_fin:
+            errors["date_fin_prolongee"] = "Une prolongation ne peut pas avancer la date de fin."
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def date_fin_effective(self) -> dt.date | None:
         """The end date, taking a decided extension into account."""

@@ -73,3 +73,18 @@ def test_admin_creates_a_programme_with_milestone_rules(client):
     assert "Villages d&#x27;avenir" in page and "6 mois après « Convention Villages d&#x27;avenir »" in page
     assert "moins de 3" in page
     assert client.get(laureat.get_absolute_url()).status_code == 200
+
+
+def test_programme_parameters_are_validated():
+    from django.core.exceptions import ValidationError
+
+    programme = Programme(
+        nom="X", slug="laureats", date_lancement=dt.date(2024, 1, 1), date_fin=dt.date(2023, 1, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        programme.full_clean()
+    assert set(exc.value.message_dict) == {"slug", "date_fin"}
+    pvd = Programme.objects.get(slug="pvd")
+    pvd.date_fin_prolongee = dt.date(2028, 12, 31)
+    pvd.full_clean()
+    assert pvd.date_fin_effective == dt.date(2028, 12, 31)
