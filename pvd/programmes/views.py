@@ -37,7 +37,9 @@ def _with_details(qs):
             "liens_communes",
             queryset=LaureatCommune.objects.select_related("commune").order_by("-principale"),
         ),
-        Prefetch("jalons", queryset=Jalon.objects.select_related("type").order_by("type__ordre")),
+        Prefetch(
+            "jalons", queryset=Jalon.objects.select_related("type", "type__reference").order_by("type__ordre")
+        ),
     )
 
 

@@ -129,6 +129,7 @@ def test_csv_import_creates_laureates_communes_and_milestones():
     assert chinon.history.count() == 1
     # Warnings: delegated code, name disagreement, ceiling — but imported.
     assert ("avertissement", 6, "insee_com") in problems(report)  # 21507 → 21183
+    assert ("avertissement", 6, "lib_com") not in problems(report)  # "Premières" is the delegated name
     assert ("avertissement", 7, "insee_com") in problems(report)  # Beaune ≥ 20,000
     assert ("avertissement", 8, "lib_com") in problems(report)  # "Semur" ≠ "Semur-en-Auxois"
     assert not any(p.line == 2 for p in report.problems)
