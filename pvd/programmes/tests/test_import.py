@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import json
-import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -284,23 +281,6 @@ def test_geojson_defects_are_reported_by_feature_number():
 )
 def test_parse_liste_geo(value, expected):
     assert parse_liste_geo(value) == expected
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def http_dir(tmp_path):
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_import_from_url_with_the_management_command(http_dir, capsys):

@@ -260,3 +260,20 @@ def test_logged_in_users_see_at_least_the_public_list(client, laureats):
     assert ids(client.get(url)) == ["pvd-27-21-1", "pvd-27-21-2", "pvd-27-58-1"]
     client.force_login(user_with(Role.PARTENAIRE))
     assert ids(client.get(url)) == ["pvd-27-21-1", "pvd-27-21-2", "pvd-27-58-1"]
+
+
+def test_import_page_from_a_url(client, admin_user, http_dir):
+    folder, base = http_dir
+    (folder / "liste.csv").write_text(
+        "\ufeffinsee_com,lib_com,id_pvd,date_signature\n21425,Montbard,pvd-27-21-1,2021-03-15\n",
+        encoding="utf-8",
+    )
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("programmes:import"), {"programme": "pvd", "url": f"{base}/liste.csv", "dry_run": "on"}
+    )
+    html = response.content.decode()
+    assert "Validation seulement" in html and "lauréats dans le fichier : <strong>1</strong>" in html
+    assert not Laureat.objects.filter(identifiant="pvd-27-21-1").exists()
+    response = client.post(reverse("programmes:import"), {"programme": "pvd", "url": f"{base}/absent.csv"})
+    assert "téléchargement impossible" in response.content.decode()
