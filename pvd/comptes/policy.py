@@ -137,6 +137,8 @@ def _allowed_q(user, rule: Rule, action: str) -> Q | None:
         return None
     q = _NOTHING
     if action in rule.public:
+        if not rule.public_filter:  # public without restriction: everything (Q() | X would be only X)
+            return None
         q = rule.public_filter
     for hab in habilitations_of(user):
         if action in rule.rights.get(hab.role, frozenset()):

@@ -7,7 +7,7 @@ import itertools
 
 from pvd.territoires.models import Commune
 
-from .models import Laureat, LaureatCommune, Programme
+from .models import Jalon, Laureat, LaureatCommune, Programme
 
 _counter = itertools.count(1)
 
@@ -26,8 +26,14 @@ def programme_pvd() -> Programme:
     return programme
 
 
-def make_laureat(commune_code: str, programme: Programme | None = None, **fields) -> Laureat:
-    """A laureate whose main centrality is the real commune ``commune_code``."""
+def make_laureat(
+    commune_code: str, programme: Programme | None = None, adhesion: dt.date | None = None, **fields
+) -> Laureat:
+    """A laureate whose main centrality is the real commune ``commune_code``.
+
+    With ``adhesion`` (a date), its milestones are created: the programme's adhésion milestone
+    done on that date and the others due according to the programme's rules.
+    """
     programme = programme or programme_pvd()
     commune = Commune.objects.select_related("departement", "region", "epci").get(code=commune_code)
     n = next(_counter)
@@ -42,4 +48,11 @@ def make_laureat(commune_code: str, programme: Programme | None = None, **fields
     defaults.update(fields)
     laureat = Laureat.objects.create(programme=programme, **defaults)
     LaureatCommune.objects.create(laureat=laureat, commune=commune, principale=True)
+    if adhesion is not None:
+        from .services.echeances import sync_jalons
+
+        type_adhesion = programme.types_jalons.filter(statut_atteint=Laureat.Statut.ADHESION_SIGNEE).first()
+        if type_adhesion is not None:
+            Jalon.objects.create(laureat=laureat, type=type_adhesion, date_realisation=adhesion)
+        sync_jalons(laureat)
     return laureat
