@@ -21,6 +21,21 @@ class ProConnectBackend(OIDCAuthenticationBackend):
             return None
         return super().authenticate(request, **kwargs)
 
+    def verify_token(self, token, **kwargs):
+        """Signature and nonce (library), plus issuer, audience and expiry (not checked by it)."""
+        from django.core.exceptions import SuspiciousOperation
+
+        payload = super().verify_token(token, **kwargs)
+        is_id_token = "nonce" in kwargs
+        issuer = getattr(settings, "PROCONNECT_ISSUER", "")
+        if issuer and (is_id_token or "iss" in payload) and payload.get("iss") != issuer:
+            raise SuspiciousOperation("OIDC: unexpected issuer")
+        audience = payload.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        if (is_id_token or audience) and self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("OIDC: token not issued for this client")
+        return payload
+
     def describe_user_by_claims(self, claims):
         return "utilisateur ProConnect"  # never the e-mail address (logs)
 
