@@ -185,6 +185,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("PVD_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PVD_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "pvd.comptes.security.login_username"  # the e-mail, case-insensitive
 AXES_LOCKOUT_TEMPLATE = "comptes/lockout.html"
 AXES_DISABLE_ACCESS_LOG = True  # no log of every successful login (personal data)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]  # masked in axes' log lines

@@ -42,6 +42,14 @@ class MaskPersonalDataFilter(logging.Filter):
         return True
 
 
+def login_username(request, credentials) -> str | None:
+    """The login name django-axes counts failures against: the e-mail typed, lower-cased."""
+    value = (credentials or {}).get("username") or (credentials or {}).get("email")
+    if value is None and request is not None and request.method == "POST":
+        value = request.POST.get("username")
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def client_ip(request) -> str | None:
     """The client's IP: REMOTE_ADDR, or behind ``PVD_TRUSTED_PROXIES`` proxies the entry of
     X-Forwarded-For they appended (never a value the client could choose)."""
