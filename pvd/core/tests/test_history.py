@@ -79,9 +79,10 @@ def test_restore_deleted_record_by_administrator(admin, client, db):
     # The history now shows creation, deletion and restoration.
     assert [e.type for e in history_entries(Laureat, pk)] == ["+", "-", "+"]
     client.get("/")  # consume the success message
-    assert "Aucun enregistrement supprimé" in client.get(
-        reverse("core:deleted", args=["programmes", "laureat"])
-    ).content.decode()
+    assert (
+        "Aucun enregistrement supprimé"
+        in client.get(reverse("core:deleted", args=["programmes", "laureat"])).content.decode()
+    )
 
 
 def test_restore_refuses_an_existing_record(admin, db):
