@@ -38,7 +38,11 @@ __all__ = ["ApiTokenAuth", "SessionAuth", "AnonymousAuth", "api_auth", "optional
 class ApiTokenAuth(HttpBearer):
     """``Authorization: Bearer <token>`` with a personal API token."""
 
-    openapi_bearer_format = "pvd_…"
+    openapi_bearerFormat = "pvd_…"  # the OpenAPI key, spelt as such
+    openapi_description = (
+        "Jeton personnel créé sur la page « Jetons d'API » de votre compte ; il donne exactement "
+        "les droits de vos habilitations. Révocable à tout moment."
+    )
 
     def __call__(self, request: HttpRequest) -> Any | None:
         value = request.headers.get(self.header)
