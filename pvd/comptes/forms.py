@@ -20,7 +20,11 @@ class LoginForm(DsfrFormMixin, AuthenticationForm):
 
 
 class PvdPasswordResetForm(DsfrFormMixin, PasswordResetForm):
-    pass
+    """Also for accounts without a password yet (invited, or created through ProConnect):
+    proving control of the address is what the link does."""
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
 
 
 class PvdSetPasswordForm(DsfrFormMixin, SetPasswordForm):

@@ -156,20 +156,34 @@ def _scope_q(rule: Rule, hab: Habilitation) -> Q:
 
 
 def _allowed_q(user, rule: Rule, action: str) -> Q | None:
-    """A Q of what ``user`` may do ``action`` on; None means everything."""
+    """A Q of what ``user`` may do ``action`` on; None means everything.
+
+    The union of: the public part, the scope of each habilitation whose role has ``action``,
+    and the user's own records (owner rights). An empty ``Q()`` in that union means "all"
+    (Django would otherwise drop it from an OR and wrongly narrow the result).
+    """
     if is_admin(user) and action in rule.rights.get(Role.ADMIN_NATIONAL.value, ALL):
         return None
-    q = _NOTHING
+    parts: list[Q] = []
     if action in rule.public:
-        q = rule.public_filter
+        if not rule.public_filter:
+            return None
+        parts.append(rule.public_filter)
     for hab in habilitations_of(user):
         if action in rule.rights.get(hab.role, frozenset()):
             hq = _scope_q(rule, hab)
-            if hq is not _NOTHING:
-                q = hq if q is _NOTHING else q | hq
+            if hq is _NOTHING:
+                continue
+            if not hq:
+                return None
+            parts.append(hq)
     if rule.owner and action in rule.owner_rights and _signed_in(user):
-        oq = Q(**{rule.owner: user.pk})
-        q = oq if q is _NOTHING else q | oq
+        parts.append(Q(**{rule.owner: user.pk}))
+    if not parts:
+        return _NOTHING
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
     return q
 
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from .forms import (
 )
 from .models import ApiToken, Habilitation, User
 from .policy import get_object_for, require, visible_to
+from .services import send_invitation
 
 _HAB_RELATED = (
     "region",
@@ -124,7 +124,7 @@ def revoke_api_token(request, pk: int):
 
 @login_required
 def users(request):
-    require(request.user, "view", User)
+    require(request.user, "create", Habilitation)  # the administration of users and their rights
     qs = visible_to(request.user, User).annotate(
         habilitations_actives=Count("habilitations", filter=Q(habilitations__revoked_at__isnull=True))
     )
@@ -145,15 +145,7 @@ def user_create(request):
         user = form.save(commit=False)
         user.set_unusable_password()
         user.save()
-        reset = PasswordResetForm({"email": user.email})
-        if reset.is_valid():
-            reset.save(
-                request=request,
-                use_https=request.is_secure(),
-                email_template_name="comptes/email/invitation.txt",
-                subject_template_name="comptes/email/invitation_subject.txt",
-                extra_email_context={"invited_by": request.user},
-            )
+        send_invitation(user, request, invited_by=request.user)
         messages.success(request, f"Compte créé ; une invitation a été envoyée à {user.email}.")
         return redirect("comptes:user", user.pk)
     return render(
