@@ -189,6 +189,7 @@ AXES_USERNAME_CALLABLE = "pvd.comptes.security.login_username"  # the e-mail, ca
 AXES_LOCKOUT_TEMPLATE = "comptes/lockout.html"
 AXES_DISABLE_ACCESS_LOG = True  # no log of every successful login (personal data)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]  # masked in axes' log lines
+AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "pvd.comptes.security.client_ip"
 # Number of trusted reverse proxies in front of the app (their X-Forwarded-For entries).
 PVD_TRUSTED_PROXIES = int(os.environ.get("PVD_TRUSTED_PROXIES", "1" if PRODUCTION else "0"))
@@ -246,7 +247,10 @@ LOGGING = {
     "filters": {"personal_data": {"()": "pvd.comptes.security.MaskPersonalDataFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # lock-outs only (user names masked), not every login
+    },
 }
 
 # --- Security (hardened further in production) ----------------------------------------------

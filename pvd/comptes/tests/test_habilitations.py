@@ -77,7 +77,10 @@ def test_admin_grants_and_revokes_in_the_ui(client, admin, agent):
     assert response.status_code == 302
     hab = Habilitation.objects.get(user=agent)
     assert hab.granted_by == admin and hab.granted_at is not None and hab.departement_id == "21"
-    assert "Côte-d&#x27;Or" in client.get(url).content.decode() or "Côte-d'Or" in client.get(url).content.decode()
+    assert (
+        "Côte-d&#x27;Or" in client.get(url).content.decode()
+        or "Côte-d'Or" in client.get(url).content.decode()
+    )
     # The same grant twice is refused.
     response = client.post(url, {"role": Role.DELEGUE_TERRITORIAL, "departement": "21"})
     assert "détient déjà" in response.content.decode()
@@ -100,7 +103,8 @@ def test_admin_grants_and_revokes_in_the_ui(client, admin, agent):
 def test_admin_invites_a_user(client, admin):
     client.force_login(admin)
     response = client.post(
-        reverse("comptes:user_create"), {"email": "Elu@Mairie.fr", "first_name": "Élise", "last_name": "Maire"}
+        reverse("comptes:user_create"),
+        {"email": "Elu@Mairie.fr", "first_name": "Élise", "last_name": "Maire"},
     )
     user = User.objects.get(email="elu@mairie.fr")
     assert response["Location"] == reverse("comptes:user", args=[user.pk])
