@@ -102,6 +102,7 @@ def test_admin_grants_and_revokes_in_the_ui(client, admin, agent):
 
 def test_admin_invites_a_user(client, admin):
     client.force_login(admin)
+    assert "Inviter un utilisateur" in client.get(reverse("comptes:user_create")).content.decode()
     response = client.post(
         reverse("comptes:user_create"),
         {"email": "Elu@Mairie.fr", "first_name": "Élise", "last_name": "Maire"},
@@ -165,3 +166,14 @@ def test_get_object_for_404_then_403(agent, admin):
     with pytest.raises(Http404):
         get_object_for(agent, "view", Habilitation, pk=other.pk)
     assert get_object_for(admin, "delete", Habilitation, pk=own.pk) == own
+
+
+def test_demo_accounts_are_idempotent(db):
+    import io
+
+    from pvd.comptes.demo import PEOPLE, load_demo
+
+    load_demo(io.StringIO())
+    load_demo(io.StringIO())
+    for email, *_ in PEOPLE:
+        assert len(habilitations_of(User.objects.get(email=email))) == 1

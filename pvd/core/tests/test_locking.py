@@ -142,3 +142,23 @@ def test_api_answers_409_with_the_changes(programme, alice, bob):
         "changed_by": "Bob Durand",
         "changed_at": body["changes"][0]["changed_at"],
     }
+
+
+def test_the_check_and_the_bump_are_one_conditional_update(programme, alice):
+    """Race safety: the version is checked and bumped by a single UPDATE … WHERE version = …,
+    so of two concurrent saves based on the same version only one can match the row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mine = Programme.objects.get(pk=programme.pk)
+    mine.description = "v2"
+    with CaptureQueriesContext(connection) as queries:
+        save_with_version(mine, 1, user=alice)
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    conditional = updates[0].replace('"', "")
+    assert "SET version = 2" in conditional and "version = 1" in conditional.split("WHERE")[1]
+    # the loser of the race: same base version, the row no longer matches → refused
+    loser = Programme.objects.get(pk=programme.pk)
+    loser.version = 1
+    with pytest.raises(StaleEditError):
+        save_with_version(loser)
