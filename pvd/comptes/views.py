@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
@@ -125,9 +125,8 @@ def revoke_api_token(request, pk: int):
 @login_required
 def users(request):
     require(request.user, "create", Habilitation)  # the administration of users and their rights
-    qs = visible_to(request.user, User).annotate(
-        habilitations_actives=Count("habilitations", filter=Q(habilitations__revoked_at__isnull=True))
-    )
+    active = Habilitation.objects.active().select_related(*_HAB_RELATED[:6])
+    qs = visible_to(request.user, User).prefetch_related(Prefetch("habilitations", active, to_attr="actives"))
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))

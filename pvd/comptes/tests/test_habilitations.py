@@ -63,6 +63,7 @@ def test_admin_grants_and_revokes_in_the_ui(client, admin, agent):
     client.force_login(admin)
     listing = client.get(reverse("comptes:users"), {"q": "agathe"}).content.decode()
     assert "agent@example.org" in listing and "admin@example.org" not in listing
+    assert "Administrateur national" in client.get(reverse("comptes:users")).content.decode()
     url = reverse("comptes:user", args=[agent.pk])
     # A scope that does not fit the role is refused with a clear message, nothing written.
     response = client.post(url, {"role": Role.DELEGUE_TERRITORIAL, "region": "27"})
@@ -177,3 +178,13 @@ def test_demo_accounts_are_idempotent(db):
     load_demo(io.StringIO())
     for email, *_ in PEOPLE:
         assert len(habilitations_of(User.objects.get(email=email))) == 1
+
+
+def test_users_list_query_count_does_not_grow(client, admin, django_assert_max_num_queries):
+    for i in range(30):
+        user = User.objects.create_user(f"u{i}@example.org")
+        Habilitation.grant(user, Role.DELEGUE_TERRITORIAL, departement_id="21")
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("comptes:users"))
+    assert response.content.decode().count("Délégué territorial — Côte-d") == 30
