@@ -29,7 +29,9 @@ def load_demo(stdout) -> None:
         orgs[sigle], _ = Organisation.objects.get_or_create(nom=nom, defaults={"sigle": sigle})
     created = 0
     for email, first, last, role, scope in PEOPLE:
-        user, is_new = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})
+        user, is_new = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last}
+        )
         if is_new:
             user.set_password(password)
             user.save()

@@ -120,3 +120,10 @@ def test_login_page_offers_proconnect_only_when_configured(client, provider, set
     assert "ProConnect" in client.get(reverse("comptes:login")).content.decode()
     settings.PROCONNECT_ENABLED = False
     assert "fr-connect" not in client.get(reverse("comptes:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_proconnect_endpoints_are_off_when_not_configured(client, settings):
+    settings.PROCONNECT_ENABLED = False
+    assert client.get(reverse("oidc_authentication_init")).status_code == 404
+    assert client.get(reverse("oidc_authentication_callback"), {"code": "x", "state": "y"}).status_code == 404
