@@ -188,3 +188,24 @@ def test_users_list_query_count_does_not_grow(client, admin, django_assert_max_n
     with django_assert_max_num_queries(12):
         response = client.get(reverse("comptes:users"))
     assert response.content.decode().count("Délégué territorial — Côte-d") == 30
+
+
+def test_create_under_a_parent_is_checked_in_the_parents_scope(monkeypatch, admin):
+    from pvd.comptes import policy
+    from pvd.territoires.models import Departement
+
+    rule = policy.rule_for(Laureat)
+    rights = dict(rule.rights) | {Role.DELEGUE_TERRITORIAL.value: frozenset({"view", "create"})}
+    monkeypatch.setitem(policy._RULES, Laureat, rule.__class__(Laureat, rule.scope, rights, rule.public))
+    delegue = User.objects.create_user("d21@example.org")
+    Habilitation.grant(delegue, Role.DELEGUE_TERRITORIAL, departement_id="21")
+    delegue = User.objects.get(pk=delegue.pk)
+    cote_dor, yonne = Departement.objects.get(code="21"), Departement.objects.get(code="89")
+    assert policy.can(delegue, "create", Laureat, parent=cote_dor)
+    assert not policy.can(delegue, "create", Laureat, parent=yonne)
+    assert policy.can(admin, "create", Laureat, parent=yonne)
+    referent = User.objects.create_user("r27@example.org")
+    Habilitation.grant(referent, Role.REFERENT_REGIONAL, region_id="27")
+    assert not policy.can(User.objects.get(pk=referent.pk), "create", Laureat, parent=cote_dor)
+    with pytest.raises(PermissionDenied):
+        policy.require(delegue, "create", Laureat, parent=yonne)

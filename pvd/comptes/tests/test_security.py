@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from django.test import Client
 
 from pvd.comptes.models import User
@@ -117,3 +119,12 @@ def test_client_ip_behind_trusted_proxies(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     settings.PVD_TRUSTED_PROXIES = 1
     assert client_ip(request) == "203.0.113.9"  # not the spoofable first entry
+
+
+@given(email=st.emails(), before=st.text(max_size=20), after=st.text(max_size=20))
+def test_any_email_address_is_masked(email, before, after):
+    from pvd.comptes.security import mask
+
+    masked = mask(f"{before} {email} {after}")
+    assert email not in masked
+    assert masked.count("@") <= before.count("@") + after.count("@")  # the address's "@" is gone
