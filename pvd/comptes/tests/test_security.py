@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
-from django.test import Client
 
 from pvd.comptes.models import User
 from pvd.comptes.security import MaskPersonalDataFilter, client_ip
