@@ -49,7 +49,7 @@ class UserCreateForm(DsfrModelForm):
 class HabilitationForm(DsfrForm):
     """Grant a role over a scope. Communes, EPCI and laureates are typed as codes."""
 
-    role = forms.ChoiceField(label="Rôle", choices=Role.choices)
+    role = forms.ChoiceField(label="Rôle", choices=[("", "— Choisir un rôle —"), *Role.choices])
     region = forms.ModelChoiceField(
         label="Région (référent régional)", queryset=Region.objects.filter(obsolete=False), required=False
     )
