@@ -12,6 +12,7 @@ class HabilitationInline(admin.TabularInline):
     model = Habilitation
     fk_name = "user"
     extra = 0
+    can_delete = False  # revoke instead (HabilitationAdmin action): the grant stays on record
     fields = (
         "role",
         "region",
@@ -71,6 +72,9 @@ class HabilitationAdmin(SimpleHistoryAdmin):
             obj.granted_at = timezone.now()
         obj._history_user = request.user
         super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the grant stays on record
 
     @admin.action(description="Révoquer les habilitations sélectionnées")
     def revoke(self, request, queryset):

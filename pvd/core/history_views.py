@@ -1,9 +1,12 @@
 """Pages of the record history (see ``pvd.core.history``)."""
 
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_POST
 
 from pvd.comptes.policy import get_object_for, is_admin, require, rule_for
@@ -37,6 +40,10 @@ def record_history(request, app_label: str, model_name: str, pk: str):
         if last is None:
             raise Http404("Enregistrement introuvable.")
         obj, deleted = last.instance, True
+    record_url = None
+    if not deleted and hasattr(obj, "get_absolute_url"):
+        with contextlib.suppress(NoReverseMatch):
+            record_url = obj.get_absolute_url()
     return render(
         request,
         "core/history.html",
@@ -49,6 +56,7 @@ def record_history(request, app_label: str, model_name: str, pk: str):
             "app_label": app_label,
             "model_name": model._meta.model_name,
             "can_restore": deleted and is_admin(request.user),
+            "record_url": record_url,
         },
     )
 

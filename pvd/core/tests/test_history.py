@@ -91,3 +91,27 @@ def test_restore_refuses_an_existing_record(admin, db):
 
     with pytest.raises(RestoreError, match="existe"):
         restore_deleted(Laureat, laureat.pk, user=admin)
+
+
+def test_history_template_tags(programme, rf):
+    from django.template import Context, Template
+
+    html = Template("{% load pvd_history %}{% history_link obj %}{% history_table obj %}").render(
+        Context({"obj": programme})
+    )
+    assert reverse("core:history", args=["programmes", "programme", programme.pk]) in html
+    assert "Revitalisation des villes moyennes" in html and "Ada Admin" in html
+
+
+def test_admin_pages_of_accounts_render(admin, client):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    for url in [
+        "/admin/comptes/user/",
+        f"/admin/comptes/user/{admin.pk}/change/",
+        "/admin/comptes/habilitation/",
+        "/admin/comptes/apitoken/",
+        "/admin/comptes/organisation/",
+    ]:
+        assert client.get(url).status_code == 200, url
