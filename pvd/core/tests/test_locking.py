@@ -162,3 +162,35 @@ def test_the_check_and_the_bump_are_one_conditional_update(programme, alice):
     loser.version = 1
     with pytest.raises(StaleEditError):
         save_with_version(loser)
+
+
+def test_the_version_travels_in_a_hidden_field(programme):
+    html = str(ProgrammeForm(instance=programme))
+    assert 'type="hidden" name="version" value="1"' in html
+
+
+def test_versioned_update_view(programme, alice, bob, rf, monkeypatch):
+    from django.views.generic import UpdateView
+
+    from pvd.core.locking import VersionedUpdateViewMixin
+
+    class Edit(VersionedUpdateViewMixin, UpdateView):
+        model = Programme
+        form_class = ProgrammeForm
+        template_name = "core/history_table.html"  # any template: the test reads the form
+        success_url = "/ok/"
+
+    def post(user, **changes):
+        request = rf.post("/", _data(Programme.objects.get(pk=programme.pk), **changes))
+        request.user = user
+        return Edit.as_view()(request, pk=programme.pk)
+
+    assert post(bob, nom="Nom de Bob")["Location"] == "/ok/"
+    stale = post(alice, nom="Nom d'Alice", version=1)
+    assert stale.status_code == 200 and stale.context_data["form"].stale_error.current_version == 2
+    # the race lost between validation and save is the same form error
+    monkeypatch.setattr(ProgrammeForm, "clean", lambda self: self.cleaned_data)
+    raced = post(alice, description="Alice", version=1)
+    assert raced.status_code == 200 and raced.context_data["form"].stale_error is not None
+    stored = Programme.objects.get(pk=programme.pk)
+    assert stored.nom == "Nom de Bob" and stored.history.first().history_user == bob
