@@ -15,11 +15,11 @@ Public interface (everything an app needs):
   of the save, so two processes can never both win (PostgreSQL re-evaluates the condition after
   the row lock; SQLite serialises writers). A new record (no pk yet) is simply created.
 - ``VersionedModelFormMixin``: put it before ``DsfrModelForm`` (``class F(VersionedModelFormMixin,
-  DsfrModelForm)``). It adds a hidden ``version`` field, refuses a stale submission in
-  ``is_valid()`` with a form error listing what changed meanwhile (and moves the hidden version
-  forward, so submitting again — after having seen the changes — is a deliberate overwrite);
-  ``form.save()`` goes through ``save_with_version``; ``form.save_or_conflict()`` returns None
-  (and adds the form error) if the race is lost between ``is_valid()`` and the save. Pass
+  DsfrModelForm)``). It adds a hidden ``version`` field; ``form.save()`` goes through
+  ``save_with_version`` (raises ``StaleEditError``); ``form.save_or_conflict()`` returns None
+  and adds a form error listing what changed meanwhile, moving the hidden version forward so
+  that submitting again — after having seen the changes — is a deliberate overwrite. With
+  ``check_version_on_clean = True`` the stale submission is already refused by ``is_valid()``. Pass
   ``user=request.user`` to record the author explicitly (the history middleware does it too).
 - ``VersionedUpdateViewMixin``: for class-based ``UpdateView``s (passes the user, turns a lost
   race into the same form error).
@@ -285,6 +285,9 @@ class VersionedModelFormMixin:
     """For a ModelForm of a ``BusinessModel``: carries the version and refuses stale edits."""
 
     version_field_name = "version"
+    #: Also refuse a stale submission in ``is_valid()`` (earlier feedback, no save attempted).
+    #: Off by default: ``is_valid()`` then ``save_or_conflict()`` is the documented flow.
+    check_version_on_clean = False
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -305,7 +308,7 @@ class VersionedModelFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None or self.instance._state.adding:
+        if not self.check_version_on_clean or self.instance.pk is None or self.instance._state.adding:
             return cleaned
         expected = cleaned.get(self.version_field_name)
         if expected is None:
