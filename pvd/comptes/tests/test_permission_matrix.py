@@ -59,12 +59,14 @@ def world(db):
     owner = User.objects.create_user("titulaire@example.org", first_name="Titulaire")
     Habilitation.grant(owner, Role.DELEGUE_TERRITORIAL, departement_id="35")
     ApiToken.issue(owner, "jeton du titulaire")
-    from django.utils.module_loading import import_string
+    if any(not m._base_manager.exists() for m in registered_models()):
+        # later apps' records: their demo data (only when some model has no record yet)
+        from django.utils.module_loading import import_string
 
-    from pvd.core.management.commands.setup_demo import DEMO_LOADERS
+        from pvd.core.management.commands.setup_demo import DEMO_LOADERS
 
-    for dotted in DEMO_LOADERS:  # later apps' records (their demo data)
-        import_string(dotted)(_Quiet())
+        for dotted in DEMO_LOADERS:
+            import_string(dotted)(_Quiet())
     return owner
 
 
