@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
 
 from .api_auth import api_auth
 from .models import ApiToken, Habilitation
@@ -23,16 +24,16 @@ class HabilitationOut(Schema):
     revoked_at: datetime | None
 
     @staticmethod
-    def from_habilitation(h: Habilitation) -> dict:
-        return {
-            "id": h.pk,
-            "user_email": h.user.email,
-            "role": h.role,
-            "role_label": h.get_role_display(),
-            "perimetre": h.scope_label,
-            "granted_at": h.granted_at,
-            "revoked_at": h.revoked_at,
-        }
+    def resolve_user_email(obj: Habilitation) -> str:
+        return obj.user.email
+
+    @staticmethod
+    def resolve_role_label(obj: Habilitation) -> str:
+        return obj.get_role_display()
+
+    @staticmethod
+    def resolve_perimetre(obj: Habilitation) -> str:
+        return obj.scope_label
 
 
 class MeOut(Schema):
@@ -65,22 +66,22 @@ def me(request):
     return {
         "email": request.user.email,
         "nom": request.user.get_full_name(),
-        "habilitations": [HabilitationOut.from_habilitation(h) for h in habs],
+        "habilitations": list(habs),
     }
 
 
 @router.get("/habilitations", response=list[HabilitationOut], summary="Habilitations visibles")
+@paginate(PageNumberPagination, page_size=100)
 def habilitations(request, actives: bool = True):
-    qs = visible_to(request.user, Habilitation).select_related(*_HAB_RELATED)
+    qs = visible_to(request.user, Habilitation).select_related(*_HAB_RELATED).order_by("pk")
     if actives:
         qs = qs.active()
-    return [HabilitationOut.from_habilitation(h) for h in qs]
+    return qs
 
 
 @router.get("/habilitations/{hab_id}", response=HabilitationOut, summary="Une habilitation")
 def habilitation(request, hab_id: int):
-    hab = get_object_for(request.user, "view", Habilitation.objects.select_related(*_HAB_RELATED), pk=hab_id)
-    return HabilitationOut.from_habilitation(hab)
+    return get_object_for(request.user, "view", Habilitation.objects.select_related(*_HAB_RELATED), pk=hab_id)
 
 
 @router.delete("/habilitations/{hab_id}", response=HabilitationOut, summary="Révoquer une habilitation")
@@ -89,7 +90,7 @@ def revoke_habilitation(request, hab_id: int):
         request.user, "delete", Habilitation.objects.select_related(*_HAB_RELATED), pk=hab_id
     )
     hab.revoke(revoked_by=request.user)
-    return HabilitationOut.from_habilitation(hab)
+    return hab
 
 
 @router.get("/jetons", response=list[TokenOut], summary="Mes jetons d'API")

@@ -52,9 +52,10 @@ def test_token_authenticates_with_the_users_habilitations(client, delegue, admin
         ("delegue_territorial", "Département : Côte-d'Or (21)")
     ]
     # Scoped like the user: the délégué sees only their own habilitation, the admin all of them.
-    assert len(client.get("/api/v1/comptes/habilitations", **bearer(token)).json()) == 1
+    assert client.get("/api/v1/comptes/habilitations", **bearer(token)).json()["count"] == 1
     _, admin_token = ApiToken.issue(admin, "t")
-    assert len(client.get("/api/v1/comptes/habilitations", **bearer(admin_token)).json()) == 2
+    page = client.get("/api/v1/comptes/habilitations", **bearer(admin_token)).json()
+    assert page["count"] == 2 and {h["user_email"] for h in page["items"]} == {admin.email, delegue.email}
     assert ApiToken.objects.get(user=delegue).last_used_at is not None
 
 
@@ -140,3 +141,14 @@ def test_openapi_documents_the_security_schemes(client, db):
     )
     assert schemes["SessionAuth"]["in"] == "cookie"
     assert {"ApiTokenAuth": []} in schema["paths"]["/api/v1/comptes/moi"]["get"]["security"]
+
+
+def test_habilitations_list_query_count_does_not_grow(client, admin, django_assert_max_num_queries):
+    for i in range(40):
+        Habilitation.grant(
+            User.objects.create_user(f"u{i}@example.org"), Role.DELEGUE_TERRITORIAL, departement_id="21"
+        )
+    _, token = ApiToken.issue(admin, "t")
+    with django_assert_max_num_queries(6):
+        page = client.get("/api/v1/comptes/habilitations", **bearer(token)).json()
+    assert page["count"] == 41
