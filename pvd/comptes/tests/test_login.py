@@ -76,3 +76,11 @@ def test_password_reset_by_email(client, agent):
 def test_password_reset_does_not_disclose_unknown_accounts(client, db):
     response = client.post(reverse("comptes:password_reset"), {"email": "inconnu@example.org"})
     assert response.status_code == 302 and mail.outbox == []
+
+
+def test_logout_is_a_post(client, agent):
+    client.force_login(agent)
+    assert client.get(reverse("comptes:logout")).status_code == 405
+    response = client.post(reverse("comptes:logout"))
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "_auth_user_id" not in client.session
