@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("pvd.core.urls")),
     path("territoires/", include("pvd.territoires.urls")),
     path("comptes/", include("pvd.comptes.urls")),
+    path("oidc/", include("pvd.comptes.oidc_urls")),
     path("programmes/", include("pvd.programmes.urls")),
     path("projets/", include("pvd.projets.urls")),
     path("ingenierie/", include("pvd.ingenierie.urls")),

@@ -6,7 +6,18 @@ Every page, API endpoint and export asks this module, never filters by hand:
 - ``can(user, action, obj)``: may ``user`` do ``action`` on ``obj`` (an instance), or, for
   ``action="create"``, create a ``Model`` under ``parent`` (``can(user, "create", FicheAction,
   parent=projet)``);
-- ``require(...)``: same as ``can`` but raises ``PermissionDenied``.
+- ``require(...)``: same as ``can`` but raises ``PermissionDenied``;
+- ``get_object_for(user, action, model_or_qs, **lookup)``: the one record a view works on —
+  **404** if ``user`` may not even see it (its existence is not disclosed), **403**
+  (``PermissionDenied``, rendered by templates/403.html, or JSON by the API) if it is visible but
+  ``action`` is not allowed. Use it in every detail/edit/delete view and API operation.
+
+A refusal is ``django.core.exceptions.PermissionDenied``: pages render the DSFR 403 page, the
+API answers ``{"detail": ...}`` with status 403 (401 for an anonymous client).
+
+Besides role rights within a scope, a rule may give rights to the record's **owner**
+(``owner="user"``: the path to a user; ``owner_rights={"view"}``): every signed-in user may
+do those actions on their own records (their habilitations, their API tokens, their account).
 
 Each app declares, in its ``rules.py``, how its records sit in the territory tree (a ``Scope``
 of ORM paths) and which role may do what inside its scope (``register``). A scope includes
@@ -23,7 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
-from .models import Habilitation, Role
+from .models import ROLE_SCOPE_FIELDS, Habilitation, Role
 
 ACTIONS = ("view", "create", "edit", "delete", "export")
 ALL = frozenset(ACTIONS)
@@ -42,6 +53,10 @@ class Scope:
     organisation: str | None = None
     distinct: bool = False  # set when a path crosses a to-many relation
 
+    def path_for(self, field_name: str) -> str | None:
+        """The ORM path for a habilitation scope field (``region``, ``departement``…)."""
+        return getattr(self, field_name, None)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -50,6 +65,14 @@ class Rule:
     rights: dict[str, frozenset[str]]
     public: frozenset[str] = frozenset()
     public_filter: Q = field(default_factory=Q)
+    owner: str | None = None
+    owner_rights: frozenset[str] = frozenset()
+
+    def allowed_for(self, role: str) -> frozenset[str]:
+        """The actions the policy table gives ``role`` inside its scope."""
+        if role == Role.ADMIN_NATIONAL.value:
+            return self.rights.get(role, ALL)
+        return self.rights.get(role, frozenset())
 
 
 _RULES: dict[type[models.Model], Rule] = {}
@@ -62,9 +85,16 @@ def register(
     rights: dict[str, Iterable[str]],
     public: Iterable[str] = (),
     public_filter: Q | None = None,
+    owner: str | None = None,
+    owner_rights: Iterable[str] = (),
 ) -> Rule:
-    """Declare how ``model`` is scoped and what each role may do on it within its scope."""
-    unknown = {a for acts in rights.values() for a in acts} | set(public)
+    """Declare how ``model`` is scoped and what each role may do on it within its scope.
+
+    ``public``: actions anyone (even anonymous) may do on the records matching ``public_filter``;
+    ``owner``/``owner_rights``: actions a signed-in user may do on the records whose ``owner``
+    path designates them.
+    """
+    unknown = {a for acts in rights.values() for a in acts} | set(public) | set(owner_rights)
     if not unknown <= ALL:
         raise ValueError(f"Unknown actions for {model.__name__}: {sorted(unknown - ALL)}")
     rule = Rule(
@@ -73,6 +103,8 @@ def register(
         rights={Role(role).value: frozenset(acts) for role, acts in rights.items()},
         public=frozenset(public),
         public_filter=public_filter if public_filter is not None else Q(),
+        owner=owner,
+        owner_rights=frozenset(owner_rights),
     )
     _RULES[model] = rule
     return rule
@@ -115,15 +147,7 @@ def _scope_q(rule: Rule, hab: Habilitation) -> Q:
     s = rule.scope
     if hab.role == Role.ADMIN_NATIONAL:
         return Q()
-    pairs: list[tuple[str | None, object]] = []
-    if hab.role == Role.REFERENT_REGIONAL:
-        pairs = [(s.region, hab.region_id)]
-    elif hab.role == Role.DELEGUE_TERRITORIAL:
-        pairs = [(s.departement, hab.departement_id)]
-    elif hab.role == Role.COLLECTIVITE:
-        pairs = [(s.laureat, hab.laureat_id), (s.commune, hab.commune_id), (s.epci, hab.epci_id)]
-    elif hab.role == Role.PARTENAIRE:
-        pairs = [(s.organisation, hab.organisation_id)]
+    pairs = [(s.path_for(name), getattr(hab, f"{name}_id")) for name in ROLE_SCOPE_FIELDS.get(hab.role, ())]
     q = _NOTHING
     for path, value in pairs:
         if path and value is not None:
@@ -132,20 +156,39 @@ def _scope_q(rule: Rule, hab: Habilitation) -> Q:
 
 
 def _allowed_q(user, rule: Rule, action: str) -> Q | None:
-    """A Q of what ``user`` may do ``action`` on; None means everything."""
+    """A Q of what ``user`` may do ``action`` on; None means everything.
+
+    The union of: the public part, the scope of each habilitation whose role has ``action``,
+    and the user's own records (owner rights). An empty ``Q()`` in that union means "all"
+    (Django would otherwise drop it from an OR and wrongly narrow the result).
+    """
     if is_admin(user) and action in rule.rights.get(Role.ADMIN_NATIONAL.value, ALL):
         return None
-    q = _NOTHING
+    parts: list[Q] = []
     if action in rule.public:
-        if not rule.public_filter:  # public without restriction: everything (Q() | X would be only X)
+        if not rule.public_filter:
             return None
-        q = rule.public_filter
+        parts.append(rule.public_filter)
     for hab in habilitations_of(user):
         if action in rule.rights.get(hab.role, frozenset()):
             hq = _scope_q(rule, hab)
-            if hq is not _NOTHING:
-                q = hq if q is _NOTHING else q | hq
+            if hq is _NOTHING:
+                continue
+            if not hq:
+                return None
+            parts.append(hq)
+    if rule.owner and action in rule.owner_rights and _signed_in(user):
+        parts.append(Q(**{rule.owner: user.pk}))
+    if not parts:
+        return _NOTHING
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
     return q
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
 
 
 def visible_to(user, model_or_qs, action: str = "view") -> models.QuerySet:
@@ -173,8 +216,10 @@ def can(user, action: str, obj, parent: models.Model | None = None) -> bool:
     if isinstance(obj, type):
         rule = rule_for(obj)
         if parent is None:
-            if is_admin(user):
-                return action in rule.rights.get(Role.ADMIN_NATIONAL.value, ALL)
+            if is_admin(user) and action in rule.rights.get(Role.ADMIN_NATIONAL.value, ALL):
+                return True
+            if rule.owner and action in rule.owner_rights and _signed_in(user):
+                return True
             return any(action in rule.rights.get(h.role, ()) for h in habilitations_of(user))
         parent_rule = rule_for(type(parent))
         if is_admin(user) and action in rule.rights.get(Role.ADMIN_NATIONAL.value, ALL):
@@ -188,6 +233,39 @@ def can(user, action: str, obj, parent: models.Model | None = None) -> bool:
     return visible_to(user, type(obj), action).filter(pk=obj.pk).exists()
 
 
+DENIED_MESSAGE = "Vous n'avez pas les droits nécessaires pour cette action."
+
+
 def require(user, action: str, obj, parent: models.Model | None = None) -> None:
+    """``can``, or raise ``PermissionDenied`` (the 403 page / the API's 403 JSON)."""
     if not can(user, action, obj, parent=parent):
-        raise PermissionDenied("Vous n'avez pas les droits nécessaires pour cette action.")
+        raise PermissionDenied(DENIED_MESSAGE)
+
+
+def get_object_for(user, action: str, model_or_qs, **lookup):
+    """The record matching ``lookup`` that ``user`` is about to ``action``.
+
+    Raises ``Http404`` when ``user`` may not even see it (not disclosing that it exists) and
+    ``PermissionDenied`` when it is visible but ``action`` is not allowed::
+
+        fiche = get_object_for(request.user, "edit", FicheAction, pk=pk)
+        laureat = get_object_for(request.user, "view", Laureat.objects.select_related("epci"),
+                                 programme__slug=slug, identifiant=identifiant)
+    """
+    from django.http import Http404
+
+    if action not in ALL:
+        raise ValueError(f"Unknown action {action!r}")
+    qs = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()
+    try:
+        obj = visible_to(user, qs, "view").get(**lookup)
+    except qs.model.DoesNotExist:
+        raise Http404(f"Aucun enregistrement « {qs.model._meta.verbose_name} » ne correspond.") from None
+    if action != "view":
+        require(user, action, obj)
+    return obj
+
+
+def allowed_actions(user, obj) -> frozenset[str]:
+    """The actions ``user`` may do on ``obj`` (for showing or hiding buttons)."""
+    return frozenset(a for a in ACTIONS if a != "create" and can(user, a, obj))

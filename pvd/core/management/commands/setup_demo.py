@@ -9,6 +9,7 @@ from django.utils.module_loading import import_string
 # Each app that has demo data exposes a ``load_demo(stdout)`` function; listed in order.
 DEMO_LOADERS: list[str] = [
     "pvd.programmes.demo.load_demo",
+    "pvd.comptes.demo.load_demo",
 ]
 
 DEMO_EMAIL = "admin@pvd.localhost"
