@@ -1,0 +1,187 @@
+"""Commune search: by name, INSEE code or postal code.
+
+Insensitive to case, accents, hyphens/apostrophes and "Saint"/"St"/"Ste": the query goes through
+``pvd.core.text.normalize_name``, the same function that fills ``Commune.nom_normalise`` at load
+time, so both sides compare equal.
+
+Ranking (``SearchHit.rank``, lower is better), then larger communes first, then name:
+
+0. exact name, or exact INSEE code / postal code (a postal code and an INSEE code are both exact
+   identifiers; "21500" is Montbard's postal code *and* Pouillenay's INSEE code: both are exact,
+   the larger commune comes first);
+1. name starting with the query (``chateau chinon`` → Château-Chinon (Ville)); the code of a
+   commune déléguée/associée or a former code, pointing to its current commune;
+2. a word of the name starting with the query (``etienne`` → Saint-Étienne);
+3. every word of the query found somewhere in the name (``isle sorgue``).
+
+Only current communes are returned. Words that look like codes mixed with a name narrow the
+search: ``saint denis 93`` (département), ``montbard 21500`` (postal code), ``Montbard (21425)``
+(INSEE code, as in the ANCT's ``liste_geo``).
+
+Cost: exact and prefix matches use the index on ``nom_normalise`` (a range scan on SQLite, whose
+``LIKE`` cannot use a binary index; ``LIKE 'x%'`` with a ``varchar_pattern_ops`` index on
+PostgreSQL, see migration 0003). The substring pass (a table scan) only runs when the indexed
+passes did not fill ``limit``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+
+from pvd.core.text import normalize_name
+
+from ..models import CodeCommune, Commune
+
+MAX_LIMIT = 100
+_INSEE = re.compile(r"^(?:\d{5}|2[ab]\d{3})$")
+_DEPARTEMENT = re.compile(r"^(?:\d{2,3}|2[ab])$")
+_DIGITS = re.compile(r"^\d{2,4}$")
+# Larger than any character a normalised name holds ([a-z0-9 ]): "x" <= name < "x" + _HIGH
+# selects the names starting with "x" under a binary collation.
+_HIGH = "\uffff"
+
+
+class Match:
+    NOM = "nom"
+    INSEE = "code INSEE"
+    POSTAL = "code postal"
+    ALIAS = "code rattaché"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    commune: Commune
+    rank: int
+    match: str  # what matched: see ``Match``
+
+
+def _order(qs: QuerySet) -> QuerySet:
+    return qs.order_by("_rank", F("population").desc(nulls_last=True), "nom", "code")
+
+
+def _starts_with(prefix: str) -> Q:
+    q = Q(nom_normalise__startswith=prefix)
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE is case-insensitive and cannot use a binary index; a range can.
+        q &= Q(nom_normalise__gte=prefix, nom_normalise__lt=prefix + _HIGH)
+    return q
+
+
+def _code_hits(base: QuerySet, code: str, limit: int) -> list[SearchHit]:
+    """A full INSEE/postal code: exact matches, then communes déléguées/anciens codes."""
+    code = code.upper()
+    # Codes of communes déléguées/associées and former codes (indexed), fetched first so that
+    # the main query scans the table once with a single LIKE per row.
+    aliases = list(CodeCommune.objects.filter(code=code).values_list("commune_id", flat=True).distinct())
+    qs = base.filter(Q(pk=code) | Q(codes_postaux__contains=code) | Q(pk__in=aliases)).annotate(
+        _rank=Case(
+            When(Q(pk=code) | Q(codes_postaux__contains=code), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    )
+    hits = []
+    for commune in _order(qs)[:limit]:
+        if commune.pk == code:
+            match = Match.INSEE
+        elif code in commune.codes_postaux_list:
+            match = Match.POSTAL
+        else:
+            match = Match.ALIAS
+        hits.append(SearchHit(commune, commune._rank, match))
+    return hits
+
+
+def _partial_code_hits(base: QuerySet, digits: str, limit: int) -> list[SearchHit]:
+    """The beginning of a code (2 to 4 digits), as typed in a live search box."""
+    qs = base.filter(
+        Q(pk__startswith=digits)
+        | Q(codes_postaux__startswith=digits)
+        | Q(codes_postaux__contains=" " + digits)
+    ).annotate(_rank=Value(1, output_field=IntegerField()))
+    hits = []
+    for commune in _order(qs)[:limit]:
+        postal = any(cp.startswith(digits) for cp in commune.codes_postaux_list)
+        hits.append(SearchHit(commune, 1, Match.POSTAL if postal else Match.INSEE))
+    return hits
+
+
+def _narrowing(codes: list[str]) -> Q:
+    """Code-like words typed next to a name restrict the communes searched."""
+    q = Q()
+    for token in codes:
+        token = token.upper()
+        if len(token) == 5:
+            q &= Q(pk=token) | Q(codes_postaux__contains=token)
+        else:
+            q &= Q(departement_id=token)
+    return q
+
+
+def search_hits(query: str, limit: int = 20, queryset: QuerySet | None = None) -> list[SearchHit]:
+    """Ranked hits for ``query`` (see the module docstring) among ``queryset``'s current communes."""
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    base = (queryset if queryset is not None else Commune.objects.all()).filter(obsolete=False)
+    base = base.select_related("departement")
+    normalised = normalize_name(query or "")
+    if not normalised or not limit:
+        return []
+    compact = normalised.replace(" ", "")
+    if _INSEE.match(compact):
+        return _code_hits(base, compact, limit)
+    if _DIGITS.match(compact):
+        return _partial_code_hits(base, compact, limit)
+
+    words, codes = [], []
+    for token in normalised.split():
+        (codes if _INSEE.match(token) or _DEPARTEMENT.match(token) else words).append(token)
+    if not words:  # several codes and nothing else: treat as a name (numbers are rare in names)
+        words, codes = normalised.split(), []
+    name = " ".join(words)
+    base = base.filter(_narrowing(codes))
+
+    # Pass 1 (indexed): exact name, then names starting with the query.
+    prefix = base.filter(_starts_with(name)).annotate(
+        _rank=Case(When(nom_normalise=name, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    hits = [SearchHit(c, c._rank, Match.NOM) for c in _order(prefix)[:limit]]
+    if len(hits) >= limit:
+        return hits
+
+    # Pass 2 (scan): every word somewhere in the name, not already found by pass 1.
+    contains = Q()
+    for word in words:
+        contains &= Q(nom_normalise__contains=word)
+    # Pass 1 returned every prefix match (fewer than ``limit``): exclude them by key, which is
+    # cheaper than a second LIKE per row.
+    rest = (
+        base.filter(contains)
+        .exclude(pk__in=[hit.commune.pk for hit in hits])
+        .annotate(
+            _rank=Case(
+                When(nom_normalise__contains=" " + name, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    hits += [SearchHit(c, c._rank, Match.NOM) for c in _order(rest)[: limit - len(hits)]]
+    return hits
+
+
+def search_communes(query: str, limit: int = 20, queryset: QuerySet | None = None) -> list[Commune]:
+    """Current communes matching ``query`` (name, INSEE code or postal code), best first.
+
+    ``queryset`` restricts the communes searched (callers pass ``visible_to(user, Commune)``);
+    each commune returned carries ``search_rank`` and ``search_match`` (what matched).
+    """
+    communes = []
+    for hit in search_hits(query, limit=limit, queryset=queryset):
+        hit.commune.search_rank = hit.rank
+        hit.commune.search_match = hit.match
+        communes.append(hit.commune)
+    return communes
