@@ -52,7 +52,9 @@ def chromium_path() -> str | None:
 def chromium() -> str:
     path = chromium_path()
     if path is None:
-        pytest.skip(SKIP.format(reason="aucun Chromium trouvé (/usr/bin/chromium, paquet Debian « chromium »)"))
+        pytest.skip(
+            SKIP.format(reason="aucun Chromium trouvé (/usr/bin/chromium, paquet Debian « chromium »)")
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

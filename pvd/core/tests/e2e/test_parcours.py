@@ -34,7 +34,10 @@ def test_search_a_commune_from_the_home_page_and_reach_its_page(page, reference)
     first_link.click()
     page.wait_for_url(f"**/territoires/communes/{montbard['code']}/")
     assert page.get_by_role("heading", level=1).inner_text() == montbard["nom"]
-    assert normalise(page.locator("#population").inner_text()) == f"{thousands(montbard['population'])} habitants"
+    assert (
+        normalise(page.locator("#population").inner_text())
+        == f"{thousands(montbard['population'])} habitants"
+    )
     assert "Sous le plafond du programme" in page.locator("#plafond").text_content()
     assert montbard["epci"] in page.locator("#fiche-commune").inner_text()
     # The breadcrumb leads back to the département.
@@ -70,6 +73,7 @@ def test_no_serious_or_critical_accessibility_violation(page, axe, path):
     results = axe.run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
     details = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in blocking
+        f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in blocking
     )
     assert not blocking, f"axe-core on {path}:\n{details}"
