@@ -11,8 +11,8 @@ through the access policy (``visible_to``); the referential is public reference 
 """
 
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from pvd.comptes.policy import visible_to
@@ -154,6 +154,14 @@ class EpciFilters(Schema):
 PAGINATION = {"page_size": 50, "max_page_size": 500}
 
 
+def _get(queryset, code: str, message: str):
+    """The record with this code, or a 404 saying what was not found."""
+    obj = queryset.filter(code=code).first()
+    if obj is None:
+        raise HttpError(404, message.format(code=code))
+    return obj
+
+
 def _communes(request):
     return visible_to(request.user, Commune).select_related("departement", "region", "epci")
 
@@ -191,7 +199,7 @@ def lister_communes(request, filters: Query[CommuneFilters]):
 
 @router.get("/communes/{code}", response=CommuneDetail, summary="Une commune")
 def commune(request, code: str):
-    return get_object_or_404(_communes(request), code=code.upper())
+    return _get(_communes(request), code.upper(), "Aucune commune n'a le code INSEE « {code} ».")
 
 
 # --- EPCI -----------------------------------------------------------------------------------
@@ -209,7 +217,7 @@ def lister_epci(request, filters: Query[EpciFilters]):
 
 @router.get("/epci/{code}", response=EpciDetail, summary="Un EPCI et ses communes membres")
 def epci(request, code: str):
-    obj = get_object_or_404(visible_to(request.user, Epci), code=code)
+    obj = _get(visible_to(request.user, Epci), code, "Aucun EPCI n'a le SIREN « {code} ».")
     obj.membres = list(
         visible_to(request.user, Commune)
         .filter(epci=obj, obsolete=False)
@@ -236,7 +244,7 @@ def departement(request, code: str):
         .select_related("region")
         .annotate(nombre_communes=Count("communes", filter=Q(communes__obsolete=False)))
     )
-    return get_object_or_404(qs, code=code.upper())
+    return _get(qs, code.upper(), "Aucun département n'a le code « {code} ».")
 
 
 @router.get("/regions", response=list[RegionOut], summary="Lister les régions")
@@ -247,4 +255,4 @@ def lister_regions(request):
 
 @router.get("/regions/{code}", response=RegionOut, summary="Une région")
 def region(request, code: str):
-    return get_object_or_404(visible_to(request.user, Region), code=code)
+    return _get(visible_to(request.user, Region), code, "Aucune région n'a le code « {code} ».")

@@ -92,7 +92,7 @@ def test_commune_detail_lists_codes_of_communes_deleguees(client):
 def test_unknown_commune_is_404(client):
     response = client.get(f"{API}/communes/99999")
     assert response.status_code == 404
-    assert "detail" in response.json()
+    assert response.json() == {"detail": "Aucune commune n'a le code INSEE « 99999 »."}
 
 
 def test_communes_list_is_paginated_and_filtered(client):

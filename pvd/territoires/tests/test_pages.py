@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from pvd.territoires import views
 from pvd.territoires.models import CodeCommune, Commune, Departement, Epci, Region
+from pvd.territoires.services.search import search_communes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,15 @@ def test_htmx_search_returns_only_the_results(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in html and "Montbard" in html
+    # The status line read by screen readers is updated out of band.
+    assert 'id="resultats-statut" hx-swap-oob="innerHTML"' in html
+    count = len(search_communes("montbard", limit=views.SEARCH_LIMIT))
+    assert f"{count} communes trouvées pour « montbard »" in html
+
+
+def test_search_page_has_a_status_for_screen_readers(client):
+    html = client.get(reverse("territoires:recherche"), {"q": "xyzzyq"}).content.decode()
+    assert re.search(r'id="resultats-statut"[^>]*role="status"[^>]*>Aucune commune ne correspond', html)
 
 
 def test_commune_page(client, django_assert_max_num_queries):
