@@ -143,7 +143,8 @@ def test_departement_page_is_paginated(client):
     assert first.status_code == second.status_code == 200
     assert f"Communes {total}" in text(first)
     html1, html2 = first.content.decode(), second.content.decode()
-    assert 'class="fr-pagination"' in html1
+    assert 'class="fr-pagination__list"' in html1
+    assert 'fr-pagination__link--prev fr-pagination__link--lg-label" aria-disabled="true"' in html1
     assert 'aria-current="page"' in html2 and "?page=3" in html2
     # Alphabetical order: the first commune of page 1 is not on page 2.
     first_commune = (
@@ -189,7 +190,7 @@ def test_epci_page(client):
     body = text(response)
     assert "CA du Pays Basque" in body and "Pyrénées-Atlantiques (64)" in body
     assert "158, dont" in body
-    assert 'class="fr-pagination"' in response.content.decode()
+    assert 'class="fr-pagination__list"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

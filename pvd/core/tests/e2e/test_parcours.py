@@ -54,6 +54,15 @@ def test_live_search_updates_the_results_while_typing(page):
     page.locator("#recherche-q").fill("")
     page.locator("#recherche-q").press_sequentially("xyzzyq", delay=20)
     page.locator("#resultats-vide").wait_for()
+    assert "Aucune commune ne correspond" in page.locator("#resultats-statut").text_content()
+
+
+def test_live_search_results_pass_axe(page, axe):
+    page.goto("/territoires/recherche/")
+    page.locator("#recherche-q").press_sequentially("chateau chinon", delay=20)
+    page.locator("#resultats-table").wait_for()
+    blocking = [v for v in axe.run(page).response["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, [(v["id"], v["help"]) for v in blocking]
 
 
 @pytest.mark.parametrize(
@@ -64,6 +73,8 @@ def test_live_search_updates_the_results_while_typing(page):
         "/territoires/recherche/?q=xyzzyq",
         "/territoires/communes/21425/",
         "/territoires/departements/21/?page=2",
+        "/territoires/epci/242101491/",
+        "/territoires/regions/27/",
         "/territoires/",
     ],
 )
