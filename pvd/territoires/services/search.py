@@ -16,7 +16,8 @@ Ranking (``SearchHit.rank``, lower is better), then larger communes first, then 
 
 Only current communes are returned. Words that look like codes mixed with a name narrow the
 search: ``saint denis 93`` (département), ``montbard 21500`` (postal code), ``Montbard (21425)``
-(INSEE code, as in the ANCT's ``liste_geo``).
+(INSEE code, as in the ANCT's ``liste_geo``); when they narrow to nothing (``paris 15``), the
+name alone is searched.
 
 Cost: exact and prefix matches use the index on ``nom_normalise`` (a range scan on SQLite, whose
 ``LIKE`` cannot use a binary index; ``LIKE 'x%'`` with a ``varchar_pattern_ops`` index on
@@ -141,9 +142,15 @@ def search_hits(query: str, limit: int = 20, queryset: QuerySet | None = None) -
         (codes if _INSEE.match(token) or _DEPARTEMENT.match(token) else words).append(token)
     if not words:  # several codes and nothing else: treat as a name (numbers are rare in names)
         words, codes = normalised.split(), []
-    name = " ".join(words)
-    base = base.filter(_narrowing(codes))
+    hits = _name_hits(base.filter(_narrowing(codes)), words, limit)
+    if not hits and codes:
+        # The numbers were not a département or a code of this commune ("paris 15"): the name alone.
+        hits = _name_hits(base, words, limit)
+    return hits
 
+
+def _name_hits(base: QuerySet, words: list[str], limit: int) -> list[SearchHit]:
+    name = " ".join(words)
     # Pass 1 (indexed): exact name, then names starting with the query.
     prefix = base.filter(_starts_with(name)).annotate(
         _rank=Case(When(nom_normalise=name, then=Value(0)), default=Value(1), output_field=IntegerField())

@@ -92,6 +92,12 @@ def test_variants_find_the_commune_first(query, code):
     assert codes(query)[0] == code
 
 
+def test_numbers_that_narrow_nothing_are_ignored(django_assert_max_num_queries):
+    # "15" is a département (Cantal) without any Paris: the name alone is searched.
+    with django_assert_max_num_queries(4):
+        assert codes("paris 15")[0] == "75056"
+
+
 def test_a_departement_code_next_to_a_name_narrows_homonyms():
     assert codes("saint denis 93")[0] == "93066"
     assert codes("saint denis 974")[0] == "97411"
