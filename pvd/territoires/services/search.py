@@ -19,10 +19,12 @@ search: ``saint denis 93`` (département), ``montbard 21500`` (postal code), ``M
 (INSEE code, as in the ANCT's ``liste_geo``); when they narrow to nothing (``paris 15``), the
 name alone is searched.
 
-Cost: exact and prefix matches use the index on ``nom_normalise`` (a range scan on SQLite, whose
-``LIKE`` cannot use a binary index; ``LIKE 'x%'`` with a ``varchar_pattern_ops`` index on
-PostgreSQL, see migration 0003). The substring pass (a table scan) only runs when the indexed
-passes did not fill ``limit``.
+Cost (see migration 0003): exact and prefix matches use the index on ``nom_normalise`` (a range
+on SQLite, whose ``LIKE`` cannot use a binary index; ``LIKE 'x%'`` with a ``varchar_pattern_ops``
+index on PostgreSQL). The "contains" pass only runs when the prefix pass did not fill ``limit``;
+on SQLite it and the postal codes go through the FTS5 trigram table ``territoires_commune_fts``
+(every 3-character substring indexed; words of 1 or 2 characters are then checked on the few
+candidates); on PostgreSQL, or without that table, they scan the communes (``LIKE '%x%'``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from pvd.core.text import normalize_name
 
@@ -44,6 +47,8 @@ _DIGITS = re.compile(r"^\d{2,4}$")
 # Larger than any character a normalised name holds ([a-z0-9 ]): "x" <= name < "x" + _HIGH
 # selects the names starting with "x" under a binary collation.
 _HIGH = "\uffff"
+FTS_TABLE = "territoires_commune_fts"  # created by migration 0003 on SQLite
+_TRIGRAM = 3  # shortest substring the trigram index can find
 
 
 class Match:
@@ -64,11 +69,45 @@ def _order(qs: QuerySet) -> QuerySet:
     return qs.order_by("_rank", F("population").desc(nulls_last=True), "nom", "code")
 
 
-def _starts_with(prefix: str) -> Q:
-    q = Q(nom_normalise__startswith=prefix)
+def _starts_with(field: str, prefix: str) -> Q:
+    q = Q(**{f"{field}__startswith": prefix})
     if connection.vendor == "sqlite":
         # SQLite's LIKE is case-insensitive and cannot use a binary index; a range can.
-        q &= Q(nom_normalise__gte=prefix, nom_normalise__lt=prefix + _HIGH)
+        q &= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _HIGH})
+    return q
+
+
+def _has_fts() -> bool:
+    """Does this database have the trigram table? (Checked once per connection.)"""
+    if connection.vendor != "sqlite":
+        return False
+    cached = getattr(connection, "_pvd_commune_fts", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
+            cached = cursor.fetchone() is not None
+        connection._pvd_commune_fts = cached
+    return cached
+
+
+def _fts_codes(column: str, terms: list[str]) -> RawSQL:
+    """Codes of the communes whose ``column`` contains every term (all of 3 characters or more).
+
+    Terms are normalised ([a-z0-9]) so quoting them as FTS5 strings is safe.
+    """
+    query = f"{column}: (" + " AND ".join(f'"{term}"' for term in terms) + ")"
+    sql = f"SELECT code FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608 (constant table name)
+    return RawSQL(sql, [query])  # noqa: S611 (the query is a bound parameter)
+
+
+def _contains_all(field: str, terms: list[str]) -> Q:
+    """Rows whose ``field`` contains every term; through the trigram index when possible."""
+    q = Q()
+    for term in terms:
+        q &= Q(**{f"{field}__contains": term})
+    indexable = [term for term in terms if len(term) >= _TRIGRAM]
+    if indexable and _has_fts():
+        q &= Q(pk__in=_fts_codes(field, indexable))
     return q
 
 
@@ -78,7 +117,7 @@ def _code_hits(base: QuerySet, code: str, limit: int) -> list[SearchHit]:
     # Codes of communes déléguées/associées and former codes (indexed), fetched first so that
     # the main query scans the table once with a single LIKE per row.
     aliases = list(CodeCommune.objects.filter(code=code).values_list("commune_id", flat=True).distinct())
-    qs = base.filter(Q(pk=code) | Q(codes_postaux__contains=code) | Q(pk__in=aliases)).annotate(
+    qs = base.filter(Q(pk=code) | _contains_all("codes_postaux", [code]) | Q(pk__in=aliases)).annotate(
         _rank=Case(
             When(Q(pk=code) | Q(codes_postaux__contains=code), then=Value(0)),
             default=Value(1),
@@ -99,11 +138,12 @@ def _code_hits(base: QuerySet, code: str, limit: int) -> list[SearchHit]:
 
 def _partial_code_hits(base: QuerySet, digits: str, limit: int) -> list[SearchHit]:
     """The beginning of a code (2 to 4 digits), as typed in a live search box."""
-    qs = base.filter(
-        Q(pk__startswith=digits)
-        | Q(codes_postaux__startswith=digits)
-        | Q(codes_postaux__contains=" " + digits)
-    ).annotate(_rank=Value(1, output_field=IntegerField()))
+    postal = _contains_all("codes_postaux", [digits]) & (
+        Q(codes_postaux__startswith=digits) | Q(codes_postaux__contains=" " + digits)
+    )
+    qs = base.filter(_starts_with("code", digits) | postal).annotate(
+        _rank=Value(1, output_field=IntegerField())
+    )
     hits = []
     for commune in _order(qs)[:limit]:
         postal = any(cp.startswith(digits) for cp in commune.codes_postaux_list)
@@ -117,7 +157,7 @@ def _narrowing(codes: list[str]) -> Q:
     for token in codes:
         token = token.upper()
         if len(token) == 5:
-            q &= Q(pk=token) | Q(codes_postaux__contains=token)
+            q &= Q(pk=token) | _contains_all("codes_postaux", [token])
         else:
             q &= Q(departement_id=token)
     return q
@@ -152,21 +192,17 @@ def search_hits(query: str, limit: int = 20, queryset: QuerySet | None = None) -
 def _name_hits(base: QuerySet, words: list[str], limit: int) -> list[SearchHit]:
     name = " ".join(words)
     # Pass 1 (indexed): exact name, then names starting with the query.
-    prefix = base.filter(_starts_with(name)).annotate(
+    prefix = base.filter(_starts_with("nom_normalise", name)).annotate(
         _rank=Case(When(nom_normalise=name, then=Value(0)), default=Value(1), output_field=IntegerField())
     )
     hits = [SearchHit(c, c._rank, Match.NOM) for c in _order(prefix)[:limit]]
     if len(hits) >= limit:
         return hits
 
-    # Pass 2 (scan): every word somewhere in the name, not already found by pass 1.
-    contains = Q()
-    for word in words:
-        contains &= Q(nom_normalise__contains=word)
-    # Pass 1 returned every prefix match (fewer than ``limit``): exclude them by key, which is
-    # cheaper than a second LIKE per row.
+    # Pass 2 (trigram index on SQLite, else scan): every word somewhere in the name. Pass 1
+    # returned every prefix match (fewer than ``limit``): they are excluded by key.
     rest = (
-        base.filter(contains)
+        base.filter(_contains_all("nom_normalise", words))
         .exclude(pk__in=[hit.commune.pk for hit in hits])
         .annotate(
             _rank=Case(

@@ -3,11 +3,14 @@
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pvd.core.text import normalize_name
 from pvd.territoires.models import CodeCommune, Commune
+from pvd.territoires.services import search
 from pvd.territoires.services.search import MAX_LIMIT, Match, search_communes, search_hits
 
 pytestmark = pytest.mark.django_db
@@ -187,10 +190,49 @@ def test_results_carry_rank_and_match():
 
 @pytest.mark.parametrize("query", ["montbard", "saint", "21500", "21425", "saint denis 93", "2150"])
 def test_query_count_is_bounded(query, django_assert_max_num_queries):
+    search_hits("warm-up")  # the first search on a connection looks for the trigram table once
     with django_assert_max_num_queries(2):
         hits = search_hits(query, limit=MAX_LIMIT)
     with django_assert_max_num_queries(0):
         [h.commune.departement.nom for h in hits]  # select_related: no query per hit
+
+
+# --- The trigram index (SQLite) ------------------------------------------------------------------
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram table exists on SQLite only")
+def test_sqlite_searches_contains_through_the_trigram_table():
+    assert search._has_fts()
+    for query in ("sorgue isle", "21500"):
+        with CaptureQueriesContext(connection) as ctx:
+            search_hits(query)
+        assert search.FTS_TABLE in ctx.captured_queries[-1]["sql"], query
+
+
+def test_the_index_follows_inserts_updates_and_deletes():
+    """Whoever writes communes (the loader's bulk operations, the ORM), the search follows."""
+    montbard = Commune.objects.get(code="21425")
+    montbard.nom_normalise = "montbard les forges de buffon"
+    montbard.codes_postaux = "21500 21999"
+    montbard.save()
+    assert codes("forges buffon") == ["21425"]
+    assert codes("21999") == ["21425"]
+    Commune.objects.filter(code="21425").update(nom_normalise="montbard", codes_postaux="21500")
+    assert codes("forges buffon") == [] and codes("21999") == []
+    Commune.objects.bulk_create(
+        [
+            Commune(
+                code="21999",
+                nom="Nouvelle-Commune-sur-Brenne",
+                nom_normalise="nouvelle commune sur brenne",
+                departement_id="21",
+                region_id="27",
+                population=10,
+                codes_postaux="21998",
+            )
+        ]
+    )
+    assert codes("commune brenne") == ["21999"] and codes("21998") == ["21999"]
+    Commune.objects.filter(code="21999").delete()
+    assert codes("commune brenne") == [] and codes("21998") == []
 
 
 # --- Property: any real commune name, however typed, is found with rank 0 -----------------------
