@@ -207,6 +207,20 @@ def test_sqlite_searches_contains_through_the_trigram_table():
         assert search.FTS_TABLE in ctx.captured_queries[-1]["sql"], query
 
 
+def test_migration_0003_built_the_search_indexes_of_this_database():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "territoires_commune")
+        assert constraints["commune_nom_prefix_idx"]["columns"] == ["nom_normalise"]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE tbl_name = 'territoires_commune' AND type = 'trigger'"
+            )
+            triggers = {row[0] for row in cursor.fetchall()}
+        assert triggers == {f"{search.FTS_TABLE}_{op}" for op in ("insert", "update", "delete")}
+
+
 def test_the_index_follows_inserts_updates_and_deletes():
     """Whoever writes communes (the loader's bulk operations, the ORM), the search follows."""
     montbard = Commune.objects.get(code="21425")
