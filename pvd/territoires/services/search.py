@@ -39,6 +39,7 @@ from django.db.models.expressions import RawSQL
 from pvd.core.text import normalize_name
 
 from ..models import CodeCommune, Commune
+from . import search_index
 
 MAX_LIMIT = 100
 _INSEE = re.compile(r"^(?:\d{5}|2[ab]\d{3})$")
@@ -47,7 +48,7 @@ _DIGITS = re.compile(r"^\d{2,4}$")
 # Larger than any character a normalised name holds ([a-z0-9 ]): "x" <= name < "x" + _HIGH
 # selects the names starting with "x" under a binary collation.
 _HIGH = "\uffff"
-FTS_TABLE = "territoires_commune_fts"  # created by migration 0003 on SQLite
+FTS_TABLE = search_index.FTS_TABLE
 _TRIGRAM = 3  # shortest substring the trigram index can find
 
 
@@ -78,16 +79,8 @@ def _starts_with(field: str, prefix: str) -> Q:
 
 
 def _has_fts() -> bool:
-    """Does this database have the trigram table? (Checked once per connection.)"""
-    if connection.vendor != "sqlite":
-        return False
-    cached = getattr(connection, "_pvd_commune_fts", None)
-    if cached is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
-            cached = cursor.fetchone() is not None
-        connection._pvd_commune_fts = cached
-    return cached
+    """May this search use the SQLite trigram index? (See ``search_index``.)"""
+    return search_index.is_ready(connection)
 
 
 def _fts_codes(column: str, terms: list[str]) -> RawSQL:

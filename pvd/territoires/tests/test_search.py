@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pvd.core.text import normalize_name
 from pvd.territoires.models import CodeCommune, Commune
-from pvd.territoires.services import search
+from pvd.territoires.services import search, search_index
 from pvd.territoires.services.search import MAX_LIMIT, Match, search_communes, search_hits
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +219,26 @@ def test_migration_0003_built_the_search_indexes_of_this_database():
             )
             triggers = {row[0] for row in cursor.fetchall()}
         assert triggers == {f"{search.FTS_TABLE}_{op}" for op in ("insert", "update", "delete")}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram table exists on SQLite only")
+def test_a_migration_that_drops_the_triggers_is_repaired_after_migrate():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER territoires_commune_fts_delete")  # as a table remake would
+    connection._pvd_commune_fts_ready = None
+    assert not search_index.is_ready(connection)  # the search then scans: slower, still right
+    assert codes("sorgue isle")[0] == "84054"
+    search_index.ensure_after_migrate(sender=None, using="default")
+    assert search_index.is_ready(connection)
+
+
+@pytest.mark.parametrize(
+    "query", ["montbard", "etienne", "sorgue isle", "fain les", "21500", "2150", "saint denis 93", "en"]
+)
+def test_same_results_with_and_without_the_trigram_index(query, monkeypatch):
+    with_index = codes(query, limit=MAX_LIMIT)
+    monkeypatch.setattr(search_index, "is_ready", lambda connection: False)
+    assert codes(query, limit=MAX_LIMIT) == with_index
 
 
 def test_the_index_follows_inserts_updates_and_deletes():
