@@ -108,7 +108,8 @@ def _code_hits(base: QuerySet, code: str, limit: int) -> list[SearchHit]:
     """A full INSEE/postal code: exact matches, then communes déléguées/anciens codes."""
     code = code.upper()
     # Codes of communes déléguées/associées and former codes (indexed), fetched first so that
-    # the main query scans the table once with a single LIKE per row.
+    # every branch of the main query's OR is an index lookup (the postal code via the trigram
+    # index on SQLite).
     aliases = list(CodeCommune.objects.filter(code=code).values_list("commune_id", flat=True).distinct())
     qs = base.filter(Q(pk=code) | _contains_all("codes_postaux", [code]) | Q(pk__in=aliases)).annotate(
         _rank=Case(
