@@ -222,7 +222,7 @@ def epci(request, code: str):
         visible_to(request.user, Commune)
         .filter(epci=obj, obsolete=False)
         .only("code", "nom", "population")
-        .order_by("nom", "code")
+        .order_by("nom_normalise", "code")
     )
     return obj
 

@@ -97,7 +97,9 @@ def commune(request, code: str):
         raise Http404("Aucune commune n'a ce code.")
     membres = []
     if commune.epci_id:
-        membres = list(_communes(request).filter(epci_id=commune.epci_id).order_by("-population", "nom"))
+        membres = list(
+            _communes(request).filter(epci_id=commune.epci_id).order_by("-population", "nom_normalise")
+        )
     return render(
         request,
         "territoires/commune.html",
@@ -138,7 +140,7 @@ def epci(request, code: str):
             "epci": epci,
             "totaux": totaux,
             "departements": departements,
-            "page": _paginate(request, membres.order_by("nom", "code")),
+            "page": _paginate(request, membres.order_by("nom_normalise", "code")),
             "breadcrumb_data": _crumbs(current=epci.nom),
         },
     )
@@ -162,7 +164,7 @@ def departement(request, code: str):
             "title": f"{departement.nom} ({departement.code})",
             "departement": departement,
             "epcis": epcis,
-            "page": _paginate(request, communes.order_by("nom", "code")),
+            "page": _paginate(request, communes.order_by("nom_normalise", "code")),
             "breadcrumb_data": _crumbs(
                 (departement.region.nom, departement.region.get_absolute_url()),
                 current=departement.nom,
@@ -187,7 +189,7 @@ def region(request, code: str):
             "title": region.nom,
             "region": region,
             "departements": departements,
-            "page": _paginate(request, communes.order_by("nom", "code")),
+            "page": _paginate(request, communes.order_by("nom_normalise", "code")),
             "breadcrumb_data": _crumbs(current=region.nom),
         },
     )

@@ -67,7 +67,7 @@ class SearchHit:
 
 
 def _order(qs: QuerySet) -> QuerySet:
-    return qs.order_by("_rank", F("population").desc(nulls_last=True), "nom", "code")
+    return qs.order_by("_rank", F("population").desc(nulls_last=True), "nom_normalise", "code")
 
 
 def _starts_with(field: str, prefix: str) -> Q:

@@ -149,7 +149,7 @@ def test_departement_page_is_paginated(client):
     assert 'aria-current="page"' in html2 and "?page=3" in html2
     # Alphabetical order: the first commune of page 1 is not on page 2.
     first_commune = (
-        Commune.objects.filter(departement_id="21", obsolete=False).order_by("nom", "code").first()
+        Commune.objects.filter(departement_id="21", obsolete=False).order_by("nom_normalise", "code").first()
     )
     assert first_commune.get_absolute_url() in html1
     assert first_commune.get_absolute_url() not in html2
@@ -163,6 +163,15 @@ def test_out_of_range_or_bad_page_falls_back(client):
     assert "page 1 sur" in text(bad)
     pages = -(-Commune.objects.filter(departement_id="21", obsolete=False).count() // views.PAGE_SIZE)
     assert f"page {pages} sur {pages}" in text(last)
+
+
+def test_communes_are_in_alphabetical_order_whatever_their_accents(client):
+    html = client.get(reverse("territoires:epci", args=["242101491"])).content.decode()  # CC du Montbardois
+    positions = [
+        html.index(reverse("territoires:commune", args=[code]))
+        for code in ("21212", "21248", "21252", "21259")
+    ]
+    assert positions == sorted(positions)  # Crépand, Éringes, Étais, Fain-lès-Montbard
 
 
 def test_departement_page_lists_its_epci(client):
