@@ -60,6 +60,7 @@ def validation_error(request, exc):
 ROUTERS: list[tuple[str, str]] = [
     ("/programmes/", "pvd.programmes.api.router"),
     ("/comptes", "pvd.comptes.api.router"),
+    ("/territoires/", "pvd.territoires.api.router"),
 ]
 
 for prefix, dotted in ROUTERS:

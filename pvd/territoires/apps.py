@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TerritoiresConfig(AppConfig):
@@ -8,3 +9,8 @@ class TerritoiresConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401  (registers the access rules)
+        from .services import search_index
+
+        # The commune search's SQLite trigram index lives outside the model state: repair it
+        # after any migration (a migration altering Commune on SQLite drops its triggers).
+        post_migrate.connect(search_index.ensure_after_migrate, sender=self, dispatch_uid="pvd_commune_fts")
