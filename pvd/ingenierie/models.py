@@ -235,7 +235,7 @@ class PartPoste(BusinessModel):
         return f"{self.laureat} : {self.part}"
 
 
-class TransitionPoste(models.Model):
+class TransitionPoste(BusinessModel):
     """A dated change of state of a post, and who made it (the log read by the post page)."""
 
     poste = models.ForeignKey(PosteChefDeProjet, on_delete=models.CASCADE, related_name="transitions")
@@ -249,6 +249,9 @@ class TransitionPoste(models.Model):
     class Meta:
         verbose_name = "changement d'état du poste"
         ordering = ["poste", "enregistre_le", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_de_display()} → {self.get_vers_display()} le {self.date:%d/%m/%Y}"
 
 
 class RegleCofinancement(BusinessModel):
@@ -397,7 +400,7 @@ class Cofinancement(BusinessModel):
         return (self.montant_accorde or ZERO) - self.total_verse()
 
 
-class TransitionCofinancement(models.Model):
+class TransitionCofinancement(BusinessModel):
     """A dated step of a request's workflow and who made it."""
 
     cofinancement = models.ForeignKey(Cofinancement, on_delete=models.CASCADE, related_name="transitions")
@@ -411,6 +414,9 @@ class TransitionCofinancement(models.Model):
     class Meta:
         verbose_name = "étape de la demande"
         ordering = ["cofinancement", "enregistre_le", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_vers_display()} le {self.date:%d/%m/%Y}"
 
 
 class Versement(BusinessModel):

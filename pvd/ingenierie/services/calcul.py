@@ -80,10 +80,7 @@ def calculer_poste(
 
 def cofinancements_annuels(postes, annee: int) -> dict[int, Resultat]:
     """{post id: co-financing of ``annee``} for a queryset (or list) of posts — 4 queries in all."""
-    if hasattr(postes, "avec_parts"):
-        postes = list(postes.avec_parts())
-    else:
-        postes = list(postes)
+    postes = list(postes.avec_parts()) if hasattr(postes, "avec_parts") else list(postes)
     laureat_ids = {p.laureat_id for poste in postes for p in poste.parts.all()}
     operations = laureats_avec_operation(laureat_ids, annee)
     parametres = parametres_des_programmes({p.programme_id for p in postes})
