@@ -89,12 +89,8 @@ class PosteQuerySet(models.QuerySet):
         return self.filter(etat__in=[PosteChefDeProjet.Etat.VACANT, PosteChefDeProjet.Etat.A_POURVOIR])
 
     def sans_cofinancement(self, annee: int):
-        return self.exclude(
-            cofinancements__annee=annee,
-            cofinancements__etat__in=[
-                e for e in Cofinancement.Etat.values if e != Cofinancement.Etat.REFUSEE
-            ],
-        )
+        demandes = Cofinancement.objects.filter(annee=annee).exclude(etat=Cofinancement.Etat.REFUSEE)
+        return self.exclude(pk__in=demandes.values("poste_id"))
 
     def contrat_finissant(self, jusqu_au: dt.date, depuis: dt.date | None = None):
         depuis = depuis or dt.date.today()
@@ -461,7 +457,7 @@ class EnveloppeQuerySet(models.QuerySet):
         return self.annotate(
             engage=Coalesce(models.Subquery(engage, output_field=dec), ZERO, output_field=dec),
             verse=Coalesce(models.Subquery(verse, output_field=dec), ZERO, output_field=dec),
-        )
+        ).annotate(reste=models.ExpressionWrapper(models.F("montant") - models.F("engage"), output_field=dec))
 
 
 class Enveloppe(BusinessModel):

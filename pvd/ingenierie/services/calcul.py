@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from ..models import OperationHabitat, PosteChefDeProjet, RegleCofinancement
-from .cofinancement import Parametres, Resultat, calculer, jours_pourvus
+from .cofinancement import PVD, Parametres, Resultat, affiche_valeur, calculer, jours_pourvus
 
 
 def periode_pourvue(poste: PosteChefDeProjet, annee: int) -> tuple[dt.date, dt.date] | None:
@@ -91,3 +91,39 @@ def cofinancements_annuels(postes, annee: int) -> dict[int, Resultat]:
             poste, annee, parametres=parametres[poste.programme_id], avec_anah=avec_anah
         )
     return resultats
+
+
+def parametres_programme(slug: str = "pvd") -> Parametres:
+    """The co-financing rules of the programme ``slug`` (PVD defaults if it sets none)."""
+    regles = list(RegleCofinancement.objects.filter(programme__slug=slug))
+    if not regles:
+        return PVD
+    return RegleCofinancement.parametres(regles[0].programme_id, regles)
+
+
+def regles_affichees(parametres: Parametres) -> dict[str, str]:
+    return {code: affiche_valeur(code, getattr(parametres, code)) for code in Parametres.CODES}
+
+
+def simuler(
+    cout_annuel,
+    annee: int,
+    *,
+    debut: dt.date | None = None,
+    fin: dt.date | None = None,
+    avec_anah: bool = False,
+    avec_bdt: bool = True,
+    parts=(),
+    programme: str = "pvd",
+) -> Resultat:
+    """The co-financing for given inputs (simulator page and API); ``parts`` are shares (sum 1)."""
+    jours = jours_pourvus(annee, debut, fin) if debut or fin else None
+    return calculer(
+        cout_annuel,
+        annee=annee,
+        jours=jours,
+        avec_anah=avec_anah,
+        avec_bdt=avec_bdt,
+        parts=[(i + 1, share) for i, share in enumerate(parts)],
+        parametres=parametres_programme(programme),
+    )

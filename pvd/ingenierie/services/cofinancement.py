@@ -95,13 +95,25 @@ class Limite:
     valeur: Decimal  # the rule's value (annual cap in euros or rate)
     montant: Decimal  # the amount it limited to, after pro rata
 
+    @property
+    def valeur_affichee(self) -> str:
+        return affiche_valeur(self.code, self.valeur)
+
     def as_dict(self) -> dict:
         return {
             "code": self.code,
             "libelle": self.libelle,
             "valeur": str(self.valeur),
+            "valeur_affichee": self.valeur_affichee,
             "montant": str(self.montant),
         }
+
+
+def affiche_valeur(code: str, valeur: Decimal) -> str:
+    """A rule's value as shown: ``75 %`` or ``45 000 €/an``."""
+    if LIBELLES[code][1] == "taux":
+        return f"{(Decimal(valeur) * 100).normalize():f} %".replace(".", ",")
+    return f"{Decimal(valeur):,.0f} €/an".replace(",", "\u202f")
 
 
 @dataclass(frozen=True)

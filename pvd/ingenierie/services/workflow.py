@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..rules import TRANSITIONS_COFINANCEMENT, TRANSITIONS_POSTE
 from .calcul import calculer_poste, laureats_avec_operation, parametres_des_programmes, periode_pourvue
-from .cofinancement import CENT, ErreurCalcul, verifier_parts
+from .cofinancement import CENT, ErreurCalcul, repartir, verifier_parts
 
 ZERO = Decimal("0.00")
 Etat = PosteChefDeProjet.Etat
@@ -170,14 +170,21 @@ def _calculer_demande(cof: Cofinancement) -> None:
     )
     cof.montant_etat, cof.montant_anah, cof.montant_bdt = resultat.etat, resultat.anah, resultat.bdt
     cof.limites = [lim.as_dict() for lim in resultat.limites]
-    cof._resultat = resultat
 
 
-def resultat_demande(cof: Cofinancement):
-    """The full computation of a request (with the split between territories)."""
-    if getattr(cof, "_resultat", None) is None:
-        _calculer_demande(cof)
-    return cof._resultat
+def repartition_demande(cof: Cofinancement) -> list[tuple[PartPoste, dict[str, Decimal]]]:
+    """The request's stored amounts split between the post's territories (exact to the cent)."""
+    parts = list(cof.poste.parts.select_related("laureat", "laureat__departement").order_by("laureat_id"))
+    shares = [(p.laureat_id, p.part) for p in parts]
+    split: dict[int, dict[str, Decimal]] = {p.laureat_id: {} for p in parts}
+    for contributeur, montant in (
+        ("etat", cof.montant_etat),
+        ("anah", cof.montant_anah),
+        ("bdt", cof.montant_bdt),
+    ):
+        for key, value in repartir(montant, shares).items():
+            split[key][contributeur] = value
+    return [(p, split[p.laureat_id]) for p in parts]
 
 
 @transaction.atomic
