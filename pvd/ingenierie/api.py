@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -298,13 +298,13 @@ def _action(fn):
     """Run a workflow step: 403 outside the policy, 400 when refused, 409 on a stale version."""
     try:
         with transaction.atomic():
-            return 200, fn()
+            return Status(200, fn())
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "Accès refusé.") from exc
     except StaleEditError as exc:
-        return 409, exc.as_dict()
+        return Status(409, exc.as_dict())
     except ValidationError as exc:
-        return 400, {"detail": " ".join(exc.messages)}
+        return Status(400, {"detail": " ".join(exc.messages)})
 
 
 def _demande_visible(request, pk: int) -> Cofinancement:
@@ -550,8 +550,11 @@ def simuler_cofinancement(request, payload: SimulationIn):
             programme=payload.programme,
         )
     except ErreurCalcul as exc:
-        return 400, {"detail": str(exc)}
-    return 200, {
-        **_aide(r, payload.annee),
-        "parts": [{"territoire": k, **v, "total": sum(v.values())} for k, v in r.parts.items()],
-    }
+        return Status(400, {"detail": str(exc)})
+    return Status(
+        200,
+        {
+            **_aide(r, payload.annee),
+            "parts": [{"territoire": k, **v, "total": sum(v.values())} for k, v in r.parts.items()],
+        },
+    )

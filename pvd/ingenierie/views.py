@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from pvd.comptes.policy import can, require, visible_to
@@ -49,6 +49,14 @@ def _export_format(request) -> str | None:
     return fmt if fmt in FORMATS else None
 
 
+def _url_of(obj) -> str | None:
+    """The page of a record of another app, when that app exposes one."""
+    try:
+        return obj.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -73,6 +81,7 @@ def postes(request, region=None, departement=None, laureat=None):
     if laureat:
         contexte["laureat"] = lau = get_object_or_404(visible_to(request.user, Laureat), pk=laureat)
         qs, titre = qs.filter(laureats=lau).distinct(), f"Postes de chef de projet — {lau.nom}"
+        contexte["laureat_url"] = _url_of(lau)
         contexte["operations"] = visible_to(request.user, OperationHabitat).filter(laureat=lau)
         contexte["peut_creer"] = can(request.user, "create", PosteChefDeProjet, parent=lau)
         contexte["peut_ajouter_operation"] = can(request.user, "create", OperationHabitat, parent=lau)

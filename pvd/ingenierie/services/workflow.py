@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from pvd.comptes.policy import can, require
-from pvd.core.locking import save_with_version
+from pvd.core.locking import StaleEditError, _last_author, save_with_version
 
 from ..models import (
     Cofinancement,
@@ -40,6 +40,16 @@ EtatDemande = Cofinancement.Etat
 
 class TransitionRefusee(ValidationError):
     """A workflow step that the rules refuse (the message says why)."""
+
+
+def verifier_version(obj, expected_version: int | None) -> None:
+    """Refuse at once a step decided on a stale version of the record (before any other check)."""
+    if expected_version is None or int(expected_version) == obj.version:
+        return
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    if stored is None:
+        raise StaleEditError(obj, int(expected_version), None, [])
+    raise StaleEditError(obj, int(expected_version), stored.version, [], *_last_author(stored))
 
 
 def _today(date: dt.date | None) -> dt.date:
@@ -111,6 +121,7 @@ def changer_etat_poste(
 ) -> PosteChefDeProjet:
     """Move ``poste`` to state ``vers`` (dated), with the person's details when it becomes filled."""
     require(user, "edit", poste)
+    verifier_version(poste, expected_version)
     de = poste.etat
     if vers not in TRANSITIONS_POSTE.get(de, frozenset()):
         permis = ", ".join(Etat(e).label for e in sorted(TRANSITIONS_POSTE.get(de, ()))) or "aucun"
@@ -267,6 +278,7 @@ def instruire(
 ) -> Cofinancement:
     """The délégué territorial instructs the request: amounts recomputed from the current post."""
     require(user, "edit", cof)
+    verifier_version(cof, expected_version)
     _verifier_transition(cof, EtatDemande.INSTRUITE)
     de, date = cof.etat, _today(date)
     cof.cout_annuel = cof.poste.cout_annuel
@@ -353,6 +365,7 @@ def accorder(
     beforehand by a référent régional, or now (``motif_depassement``) when ``user`` may give one.
     """
     require(user, "edit", cof)
+    verifier_version(cof, expected_version)
     _verifier_transition(cof, EtatDemande.ACCORDEE)
     arrete_reference = (arrete_reference or "").strip()
     if not arrete_reference:
@@ -392,6 +405,7 @@ def refuser(
     cof: Cofinancement, user, *, motif: str, date: dt.date | None = None, expected_version: int | None = None
 ) -> Cofinancement:
     require(user, "edit", cof)
+    verifier_version(cof, expected_version)
     _verifier_transition(cof, EtatDemande.REFUSEE)
     motif = (motif or "").strip()
     if not motif:
