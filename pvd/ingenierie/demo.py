@@ -63,9 +63,9 @@ def _creer_postes(laureats: list[Laureat], acteur, today: dt.date) -> list[Poste
     while i < len(laureats):
         lau = laureats[i]
         n = len(postes)
-        # every 6th post is shared with the next laureate of the same département (0.6 / 0.4)
+        # one post in five is shared with the next laureate of the same département (0.6 / 0.4)
         partage = (
-            n % 6 == 5 and i + 1 < len(laureats) and laureats[i + 1].departement_id == lau.departement_id
+            n % 5 == 1 and i + 1 < len(laureats) and laureats[i + 1].departement_id == lau.departement_id
         )
         parts = (
             [(lau, Decimal("0.6")), (laureats[i + 1], Decimal("0.4"))] if partage else [(lau, Decimal("1"))]
