@@ -33,6 +33,7 @@ from pvd.core.models import BusinessModel
 from .services.cofinancement import LIBELLES, Parametres
 
 EUROS = {"max_digits": 12, "decimal_places": 2}
+PARTS_ATTR = "parts_chargees"  # where avec_parts()/pour_calcul() put a post's shares
 ZERO = Decimal("0.00")
 
 
@@ -75,13 +76,30 @@ class OperationHabitat(BusinessModel):
 
 class PosteQuerySet(models.QuerySet):
     def avec_parts(self):
-        """Posts with their territories and shares — no per-post query afterwards."""
+        """Posts with their territories and shares (``parts_list()``) — no per-post query afterwards."""
         return self.select_related("employeur_commune", "employeur_epci", "programme").prefetch_related(
             models.Prefetch(
                 "parts",
                 queryset=PartPoste.objects.select_related(
                     "laureat", "laureat__departement", "laureat__region"
                 ).order_by("laureat_id"),
+                to_attr=PARTS_ATTR,
+            )
+        )
+
+    def pour_calcul(self):
+        """Posts with just what the co-financing computation needs (their shares, ``parts_list()``).
+
+        ``to_attr`` stores the shares as a plain list: Django then skips building a related
+        queryset per post, which dominates the cost of a plain prefetch on ≈1,000 posts.
+        """
+        return self.prefetch_related(
+            models.Prefetch(
+                "parts",
+                queryset=PartPoste.objects.only("id", "poste_id", "laureat_id", "part").order_by(
+                    "laureat_id"
+                ),
+                to_attr=PARTS_ATTR,
             )
         )
 
@@ -191,8 +209,15 @@ class PosteChefDeProjet(BusinessModel):
             raise ValidationError(errors)
 
     def parts_list(self) -> list[PartPoste]:
-        """The shares (uses the prefetch when present)."""
-        return sorted(self.parts.all(), key=lambda p: p.laureat_id)
+        """The shares, by laureate (those loaded by ``avec_parts()``/``pour_calcul()`` if any)."""
+        loaded = getattr(self, PARTS_ATTR, None)
+        if loaded is None:
+            loaded = list(self.parts.order_by("laureat_id"))
+            setattr(self, PARTS_ATTR, loaded)
+        return loaded
+
+    def oublier_parts(self) -> None:
+        self.__dict__.pop(PARTS_ATTR, None)
 
     def laureat_principal(self):
         parts = self.parts_list()

@@ -79,14 +79,18 @@ def calculer_poste(
 
 
 def cofinancements_annuels(postes, annee: int) -> dict[int, Resultat]:
-    """{post id: co-financing of ``annee``} for a queryset (or list) of posts — 4 queries in all."""
-    postes = list(postes.avec_parts()) if hasattr(postes, "avec_parts") else list(postes)
-    laureat_ids = {p.laureat_id for poste in postes for p in poste.parts.all()}
+    """{post id: co-financing of ``annee``} for a queryset (or an already loaded list) of posts.
+
+    A queryset is loaded with ``pour_calcul()`` (posts, then their shares); with the habitat
+    operations and the rules, that is 4 queries whatever the number of posts.
+    """
+    postes = list(postes.pour_calcul()) if hasattr(postes, "pour_calcul") else list(postes)
+    laureat_ids = {p.laureat_id for poste in postes for p in poste.parts_list()}
     operations = laureats_avec_operation(laureat_ids, annee)
     parametres = parametres_des_programmes({p.programme_id for p in postes})
     resultats = {}
     for poste in postes:
-        avec_anah = any(p.laureat_id in operations for p in poste.parts.all())
+        avec_anah = any(p.laureat_id in operations for p in poste.parts_list())
         resultats[poste.pk] = calculer_poste(
             poste, annee, parametres=parametres[poste.programme_id], avec_anah=avec_anah
         )

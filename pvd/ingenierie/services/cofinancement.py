@@ -11,7 +11,7 @@ The rules (PVD defaults, configurable per programme through ``RegleCofinancement
 - the State (FNADT) pays the rest, within the total.
 
 Pro rata temporis: every rate-based amount and every cap is multiplied by the fraction of the year
-the post was filled (days filled / days in the year). Amounts are computed exactly (``Fraction``)
+the post was filled (days filled / days in the year). Amounts are computed exactly (on integers)
 and rounded *down* to the cent, contributor by contributor, so that no rounded amount can exceed a
 rate or a cap; the State's share is the rounded total minus the partners' rounded shares.
 
@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -169,30 +171,55 @@ def jours_pourvus(annee: int, debut: dt.date | None, fin: dt.date | None) -> int
     return max(0, (end - start).days + 1)
 
 
-def _cents_down(value: Fraction) -> Decimal:
-    """Round an exact amount down to the cent."""
-    cents = value.numerator * 100 // value.denominator
-    return (Decimal(cents) / 100).quantize(CENT, rounding=ROUND_DOWN)
+def _cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
 
 
-def _fraction(value: Decimal | int | str) -> Fraction:
-    return Fraction(Decimal(value))
+def _exact(value) -> Fraction:
+    return Fraction(Decimal(value)) if not isinstance(value, Fraction) else value
+
+
+@lru_cache(maxsize=64)
+def _entiers(parametres: Parametres) -> tuple[int, dict[str, int]]:
+    """The rules as integers over one common denominator ``d``: rates as ``rate × d`` and caps
+    as ``cap in cents × d`` — so that the computation runs on integers only, exactly."""
+    fractions = {
+        code: _exact(getattr(parametres, code)) * (1 if LIBELLES[code][1] == "taux" else 100)
+        for code in Parametres.CODES
+    }
+    d = 1
+    for value in fractions.values():
+        d = math.lcm(d, value.denominator)
+    return d, {code: int(value * d) for code, value in fractions.items()}
+
+
+def _parts_entieres(parts: Sequence[tuple[Hashable, Decimal]]) -> tuple[list[int], int]:
+    """Shares as integers over a common denominator: ([share × d], d)."""
+    ratios = [Decimal(share).as_integer_ratio() for _, share in parts]
+    d = 1
+    for _, den in ratios:
+        d = math.lcm(d, den)
+    return [num * (d // den) for num, den in ratios], d
+
+
+def _repartir_cents(cents_total: int, nums: list[int], d: int) -> list[int]:
+    if len(nums) == 1:
+        return [cents_total]
+    floors = [divmod(cents_total * n, d) for n in nums]
+    remainder = cents_total - sum(q for q, _ in floors)
+    order = sorted(range(len(floors)), key=lambda i: (-floors[i][1], i))
+    bonus = set(order[:remainder])
+    return [q + (1 if i in bonus else 0) for i, (q, _) in enumerate(floors)]
 
 
 def repartir(montant: Decimal, parts: Sequence[tuple[Hashable, Decimal]]) -> dict[Hashable, Decimal]:
-    """Split ``montant`` by ``parts`` (which sum to 1), exactly to the cent (largest remainder)."""
+    """Split ``montant`` by ``parts`` (which sum to 1), exactly to the cent (largest remainder:
+    the cents left over go to the largest fractional parts, ties to the earlier share)."""
     if not parts:
         return {}
-    cents_total = int((montant / CENT).to_integral_value())
-    exact = [(key, Fraction(cents_total) * _fraction(share)) for key, share in parts]
-    floors = [
-        (key, value.numerator // value.denominator, value - value.numerator // value.denominator)
-        for key, value in exact
-    ]
-    remainder = cents_total - sum(f for _, f, _ in floors)
-    order = sorted(range(len(floors)), key=lambda i: (-floors[i][2], i))
-    bonus = set(order[:remainder])
-    return {key: Decimal(f + (1 if i in bonus else 0)) * CENT for i, (key, f, _) in enumerate(floors)}
+    nums, d = _parts_entieres(parts)
+    cents = _repartir_cents(int(Decimal(montant).scaleb(2).to_integral_value()), nums, d)
+    return {key: _cents(c) for (key, _), c in zip(parts, cents, strict=True)}
 
 
 def verifier_parts(parts: Sequence[tuple[Hashable, Decimal]]) -> None:
@@ -223,73 +250,76 @@ def calculer(
 ) -> Resultat:
     """The co-financing of a post for one calendar year.
 
-    ``jours``: days the post was filled in ``annee`` (default: the whole year);
-    ``avec_anah``: the Anah contributes (the caller checks a habitat operation runs that year);
-    ``avec_bdt``: the Banque des Territoires contributes; ``parts``: (territory, share) pairs.
+    ``cout_annuel``: loaded annual cost in euros (to the cent); ``jours``: days the post was
+    filled in ``annee`` (default: the whole year); ``avec_anah``: the Anah contributes (the caller
+    checks a habitat operation runs that year); ``avec_bdt``: the Banque des Territoires
+    contributes; ``parts``: (territory, share) pairs of a shared post.
+
+    Exact arithmetic on integers: every candidate amount is a numerator over the common
+    denominator ``k = d × days in year`` (in cents), floored to the cent at the end.
     """
     cout_annuel = Decimal(cout_annuel)
     if cout_annuel < 0:
         raise ErreurCalcul(f"Le coût annuel chargé ne peut pas être négatif : {cout_annuel} €.")
+    if cout_annuel != cout_annuel.quantize(CENT):
+        raise ErreurCalcul(f"Le coût annuel chargé s'exprime au centime près : {cout_annuel} €.")
     nb_annee = jours_dans_annee(annee)
     jours = nb_annee if jours is None else int(jours)
     if not 0 <= jours <= nb_annee:
         raise ErreurCalcul(f"Le nombre de jours pourvus doit être compris entre 0 et {nb_annee} : {jours}.")
     verifier_parts(parts)
-    p = parametres
-    prorata = Fraction(jours, nb_annee)
-    cout = _fraction(cout_annuel) * prorata
+    d, r = _entiers(parametres)
+    k = d * nb_annee  # common denominator of every candidate (amounts in cents)
+    cout_j = int(cout_annuel.scaleb(2)) * jours  # cost in cents × days: rate-based = r × cout_j / k
     limites: list[Limite] = []
 
-    def borne(candidats: list[tuple[str | None, Fraction]]) -> Fraction:
-        """The smallest candidate; records the rules that set it (None = not a rule)."""
+    def borne(candidats: list[tuple[str | None, int]]) -> int:
+        """The smallest candidate numerator; records the rules that set it (None = not a rule)."""
         smallest = min(v for _, v in candidats)
-        larger_exists = any(v > smallest for _, v in candidats)
-        if larger_exists:
+        if any(v > smallest for _, v in candidats):
             for code, v in candidats:
                 if code and v == smallest:
-                    limites.append(Limite(code, LIBELLES[code][0], getattr(p, code), _cents_down(v)))
+                    limites.append(Limite(code, LIBELLES[code][0], getattr(parametres, code), _cents(v // k)))
         return smallest
 
     plafond_code = "plafond_total_anah" if avec_anah else "plafond_total"
-    total = borne(
-        [
-            ("taux_total", _fraction(p.taux_total) * cout),
-            (plafond_code, _fraction(getattr(p, plafond_code)) * prorata),
-        ]
-    )
-    total_c = _cents_down(total)
-    anah_c = ZERO
+    total = borne([("taux_total", r["taux_total"] * cout_j), (plafond_code, r[plafond_code] * jours)])
+    total_c = total // k
+    anah_c = 0
     if avec_anah:
         anah = borne(
             [
-                ("taux_anah", _fraction(p.taux_anah) * cout),
-                ("plafond_anah", _fraction(p.plafond_anah) * prorata),
+                ("taux_anah", r["taux_anah"] * cout_j),
+                ("plafond_anah", r["plafond_anah"] * jours),
                 (None, total),
             ]
         )
-        anah_c = min(_cents_down(anah), total_c)
-    bdt_c = ZERO
+        anah_c = min(anah // k, total_c)
+    bdt_c = 0
     if avec_bdt:
-        reste = _fraction(total_c - anah_c)
+        reste = (total_c - anah_c) * k
         bdt = borne(
-            [
-                ("taux_bdt", _fraction(p.taux_bdt) * cout),
-                ("plafond_bdt", _fraction(p.plafond_bdt) * prorata),
-                (None, reste),
-            ]
+            [("taux_bdt", r["taux_bdt"] * cout_j), ("plafond_bdt", r["plafond_bdt"] * jours), (None, reste)]
         )
-        bdt_c = _cents_down(bdt)
+        bdt_c = bdt // k
     etat_c = total_c - anah_c - bdt_c
 
     repartition: dict[Hashable, dict[str, Decimal]] = {}
     if parts:
-        for contributeur, montant in (
-            (Contributeur.ETAT, etat_c),
-            (Contributeur.ANAH, anah_c),
-            (Contributeur.BDT, bdt_c),
-        ):
-            for key, value in repartir(montant, parts).items():
-                repartition.setdefault(key, {})[contributeur] = value
+        nums, d_parts = _parts_entieres(parts)
+        split = {
+            contributeur: _repartir_cents(montant, nums, d_parts)
+            for contributeur, montant in (
+                (Contributeur.ETAT, etat_c),
+                (Contributeur.ANAH, anah_c),
+                (Contributeur.BDT, bdt_c),
+            )
+        }
+        repartition = {
+            key: {contributeur: _cents(split[contributeur][i]) for contributeur in split}
+            for i, (key, _) in enumerate(parts)
+        }
+    anah_c, bdt_c, etat_c = _cents(anah_c), _cents(bdt_c), _cents(etat_c)
     return Resultat(
         cout_annuel=cout_annuel,
         jours=jours,

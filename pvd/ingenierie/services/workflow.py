@@ -85,8 +85,7 @@ def definir_parts(poste: PosteChefDeProjet, parts: Sequence[tuple[object, Decima
         elif part.part != share:
             part.part = share
             part.save()
-    if hasattr(poste, "_prefetched_objects_cache"):
-        poste._prefetched_objects_cache.pop("parts", None)
+    poste.oublier_parts()
 
 
 @transaction.atomic

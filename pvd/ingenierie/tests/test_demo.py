@@ -14,7 +14,20 @@ from pvd.programmes.factories import make_laureat
 
 pytestmark = pytest.mark.django_db
 
-COMMUNES = ["21425", "21603", "21154", "21038", "71014", "71106", "58194", "89387", "22093", "35236", "29046", "56078"]
+COMMUNES = [
+    "21425",
+    "21603",
+    "21154",
+    "21038",
+    "71014",
+    "71106",
+    "58194",
+    "89387",
+    "22093",
+    "35236",
+    "29046",
+    "56078",
+]
 
 
 def test_sans_laureat_de_demo_rien_n_est_cree(pvd):
