@@ -208,3 +208,65 @@ def test_aucune_aide_ne_depasse_un_taux_ou_un_plafond(cout, annee, data, avec_an
             assert sum((r.parts[k][contributeur] for k, _ in parts), D(0)) == montant
             for k, share in parts:  # each part within a cent of its exact share
                 assert abs(exact(r.parts[k][contributeur]) - exact(montant) * exact(share)) < Fraction(1, 100)
+
+
+@st.composite
+def periodes(draw, annee):
+    """A contract period around ``annee`` (may start before, end after, or miss the year)."""
+    debut = draw(st.one_of(st.none(), st.dates(dt.date(annee - 2, 1, 1), dt.date(annee + 1, 12, 31))))
+    fin = draw(st.one_of(st.none(), st.dates(debut or dt.date(annee - 2, 1, 1), dt.date(annee + 2, 12, 31))))
+    return debut, fin
+
+
+@st.composite
+def parametres_strategy(draw):
+    """Any programme's rules (rates ≤ 1 to 4 decimals, caps to the cent)."""
+    from pvd.ingenierie.services.cofinancement import Parametres
+
+    taux = st.integers(0, 10000).map(lambda n: D(n) / D(10000))
+    plafond = st.integers(0, 10_000_000).map(lambda n: D(n) / D(100))
+    return Parametres(
+        taux_total=draw(taux),
+        plafond_total=draw(plafond),
+        plafond_total_anah=draw(plafond),
+        taux_anah=draw(taux),
+        plafond_anah=draw(plafond),
+        taux_bdt=draw(taux),
+        plafond_bdt=draw(plafond),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cout=couts,
+    annee=annees,
+    data=st.data(),
+    avec_anah=st.booleans(),
+    avec_bdt=st.booleans(),
+    parts=parts_strategy(),
+    p=parametres_strategy(),
+)
+def test_toutes_regles_respectees_pour_toute_periode_et_tout_programme(
+    cout, annee, data, avec_anah, avec_bdt, parts, p
+):
+    debut, fin = data.draw(periodes(annee))
+    jours = jours_pourvus(annee, debut, fin)
+    r = calculer(
+        cout, annee=annee, jours=jours, avec_anah=avec_anah, avec_bdt=avec_bdt, parts=parts, parametres=p
+    )
+    prorata = Fraction(jours, jours_dans_annee(annee))
+    c = Fraction(cout) * prorata
+    F = Fraction
+    plafond = p.plafond_total_anah if avec_anah else p.plafond_total
+    assert min(r.etat, r.anah, r.bdt) >= 0
+    assert F(r.total) <= F(p.taux_total) * c and F(r.total) <= F(plafond) * prorata
+    assert F(r.anah) <= F(p.taux_anah) * c and F(r.anah) <= F(p.plafond_anah) * prorata
+    assert F(r.bdt) <= F(p.taux_bdt) * c and F(r.bdt) <= F(p.plafond_bdt) * prorata
+    assert (avec_anah or r.anah == 0) and (avec_bdt or r.bdt == 0)
+    if jours == 0:
+        assert r.total == 0
+    if parts:
+        assert sum((r.total_part(k) for k, _ in parts), D(0)) == r.total
+    # every limit reported did bind: its amount is what it limited to (never above the rule)
+    for lim in r.limites:
+        assert lim.montant >= 0

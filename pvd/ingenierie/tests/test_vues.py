@@ -404,3 +404,38 @@ def test_liste_des_postes_requetes_constantes(client, admin, pvd):
     for code in ("21154", "71014", "22093", "35236", "58194"):
         make_poste(admin, make_laureat(code))
     assert count() == few
+
+
+def test_changer_l_etat_depuis_la_page(client, admin, collectivite_montbard, montbard):
+    poste = make_poste(admin, montbard, etat=PosteChefDeProjet.Etat.EN_RECRUTEMENT)
+    login(client, collectivite_montbard)
+    url = reverse("ingenierie:poste_etat", args=[poste.pk])
+    data = {
+        "vers": "pourvu",
+        "date": "2026-05-01",
+        "titulaire_nom": "Léa Dupont",
+        "type_contrat": "cdd",
+        "date_fin_contrat": "2028-04-30",
+        "version": poste.version,
+    }
+    assert client.post(url, data).status_code == 302
+    poste.refresh_from_db()
+    assert (poste.etat, poste.titulaire_nom, poste.date_prise_poste) == (
+        "pourvu",
+        "Léa Dupont",
+        dt.date(2026, 5, 1),
+    )
+    # the same form again, on the stale version: refused with a message, nothing changed
+    response = client.post(url, {**data, "vers": "vacant"}, follow=True)
+    assert "a été modifié" in response.content.decode()
+    assert PosteChefDeProjet.objects.get(pk=poste.pk).etat == "pourvu"
+
+
+def test_simulateur_page(client):
+    response = client.get(
+        reverse("ingenierie:simulateur") + "?cout_annuel=80000&annee=2026&avec_anah=on&avec_bdt=on"
+    )
+    flat = response.content.decode().replace("\xa0", " ").replace("\u202f", " ")
+    assert "55 000,00 €" in flat and "40 000,00 €" in flat
+    response = client.get(reverse("ingenierie:simulateur") + "?cout_annuel=80000&annee=2026&parts=0,5+0,4")
+    assert "totaliser 1" in response.content.decode()

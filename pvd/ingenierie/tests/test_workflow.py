@@ -329,3 +329,31 @@ def make_laureat_21():
     from pvd.programmes.factories import make_laureat
 
     return make_laureat("21154")  # Châtillon-sur-Seine
+
+
+# ------------------------------------------------------------------ rules per programme
+def test_regles_pvd_semees_par_la_migration(pvd):
+    from pvd.ingenierie.models import RegleCofinancement
+    from pvd.ingenierie.services.cofinancement import PVD
+
+    assert RegleCofinancement.objects.filter(programme=pvd).count() == 7
+    assert RegleCofinancement.parametres(pvd.pk) == PVD
+
+
+def test_regles_configurables_par_programme(admin):
+    from pvd.ingenierie.models import RegleCofinancement
+    from pvd.programmes.factories import make_laureat
+    from pvd.programmes.models import Programme
+
+    acv = Programme.objects.create(nom="Action cœur de ville", slug="acv", date_lancement=dt.date(2018, 1, 1))
+    RegleCofinancement.objects.create(programme=acv, code="plafond_total", valeur=D("40000"))
+    RegleCofinancement.objects.create(programme=acv, code="taux_bdt", valeur=D("0.20"))
+    laureat = make_laureat("21231", programme=acv)  # Dijon stands for an ACV city here
+    cof = workflow.deposer(make_poste(admin, laureat, cout="60000"), 2026, admin)
+    # 75 % = 45,000 capped at ACV's 40,000 ; BdT 20 % = 12,000 ; State 28,000
+    assert (cof.montant_total, cof.montant_bdt, cof.montant_etat) == (
+        D("40000.00"),
+        D("12000.00"),
+        D("28000.00"),
+    )
+    assert "plafond_total" in {lim["code"] for lim in cof.limites}
