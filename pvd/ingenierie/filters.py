@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from pvd.core.forms import DsfrForm
 from pvd.territoires.models import Departement, Region
 
 from .models import Cofinancement, Enveloppe, PosteChefDeProjet
@@ -56,6 +57,7 @@ class PosteFilter(django_filters.FilterSet):
 
     class Meta:
         model = PosteChefDeProjet
+        form = DsfrForm
         fields = ["q", "region", "departement", "etat"]
 
     def filter_q(self, qs, name, value):
@@ -95,6 +97,7 @@ class CofinancementFilter(django_filters.FilterSet):
 
     class Meta:
         model = Cofinancement
+        form = DsfrForm
         fields = ["annee", "etat", "region", "departement"]
 
 
@@ -104,4 +107,5 @@ class EnveloppeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Enveloppe
+        form = DsfrForm
         fields = ["annee", "region"]
