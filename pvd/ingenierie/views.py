@@ -129,6 +129,9 @@ def poste(request, pk):
             "parts_resultat": [(p, resultat.parts.get(p.laureat_id, {})) for p in poste.parts_list()],
             "avec_operation": bool(laureats_avec_operation(laureat_ids, annee)),
             "demandes": visible_to(request.user, poste.cofinancements.all()).avec_verse(),
+            "demande_annee": poste.cofinancements.filter(annee=annee)
+            .exclude(etat=Cofinancement.Etat.REFUSEE)
+            .exists(),
             "transitions": poste.transitions.select_related("par"),
             "peut_modifier": peut_modifier,
             "peut_deposer": can(request.user, "create", Cofinancement, parent=poste),

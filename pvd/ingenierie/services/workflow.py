@@ -52,6 +52,11 @@ def verifier_version(obj, expected_version: int | None) -> None:
     raise StaleEditError(obj, int(expected_version), stored.version, [], *_last_author(stored))
 
 
+def euros(montant: Decimal) -> str:
+    """``89 751,78 €`` (French grouping with a narrow no-break space)."""
+    return f"{montant:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
 def _today(date: dt.date | None) -> dt.date:
     return date or timezone.localdate()
 
@@ -320,7 +325,7 @@ def disponible(cof: Cofinancement, *, verrouiller: bool = False) -> tuple[Decima
                 reste_dep,
                 f"la part {cof.departement.nom} de l'enveloppe {enveloppe.region.nom} {cof.annee}",
             )
-    return reste, f"il reste {reste:,.2f} € sur {quoi}".replace(",", " "), enveloppe
+    return reste, f"il reste {euros(reste)} sur {quoi}", enveloppe
 
 
 @transaction.atomic
@@ -374,7 +379,7 @@ def accorder(
         raise TransitionRefusee("Le montant accordé doit être positif.")
     if montant > cof.montant_etat:
         raise TransitionRefusee(
-            f"Le montant accordé ({montant} €) dépasse la part de l'État calculée par les règles ({cof.montant_etat} €)."
+            f"Le montant accordé ({euros(montant)}) dépasse la part de l'État calculée par les règles ({euros(cof.montant_etat)})."
         )
     reste, explication, _ = disponible(cof, verrouiller=True)
     if montant > reste:
@@ -382,13 +387,13 @@ def accorder(
         if derogation is None and motif_depassement.strip():
             if not can(user, "create", DerogationEnveloppe, parent=cof):
                 raise TransitionRefusee(
-                    f"Accorder {montant} € dépasse l'enveloppe ({explication}) : seul un référent régional "
+                    f"Accorder {euros(montant)} dépasse l'enveloppe ({explication}) : seul un référent régional "
                     "ou l'administration nationale peut autoriser ce dépassement."
                 )
             derogation = autoriser_depassement(cof, user, motif=motif_depassement, montant=montant)
         if derogation is None:
             raise TransitionRefusee(
-                f"Accorder {montant} € dépasse l'enveloppe ({explication}). Un référent régional ou "
+                f"Accorder {euros(montant)} dépasse l'enveloppe ({explication}). Un référent régional ou "
                 "l'administration nationale doit autoriser le dépassement, motif à l'appui."
             )
     de, date = cof.etat, _today(date)
@@ -439,7 +444,7 @@ def verser(
     reste = cof.reste_a_verser()
     if montant > reste:
         raise TransitionRefusee(
-            f"Ce versement ({montant} €) dépasse le reste à verser ({reste} € sur {cof.montant_accorde} € accordés)."
+            f"Ce versement ({euros(montant)}) dépasse le reste à verser ({euros(reste)} sur {euros(cof.montant_accorde)} accordés)."
         )
     date = _today(date)
     if cof.accorde_le and date < cof.accorde_le:
