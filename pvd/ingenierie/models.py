@@ -233,7 +233,12 @@ class PartPoste(BusinessModel):
     """A laureate served by a post, with its share of the post (the shares of a post sum to 1)."""
 
     poste = models.ForeignKey(PosteChefDeProjet, on_delete=models.CASCADE, related_name="parts")
-    laureat = models.ForeignKey("programmes.Laureat", on_delete=models.PROTECT, related_name="parts_postes")
+    laureat = models.ForeignKey(
+        "programmes.Laureat",
+        on_delete=models.PROTECT,
+        related_name="parts_postes",
+        verbose_name="territoire lauréat",
+    )
     part = models.DecimalField(
         "part du poste",
         max_digits=5,
@@ -346,8 +351,12 @@ class Cofinancement(BusinessModel):
         "année", validators=[MinValueValidator(2020), MaxValueValidator(2100)]
     )
     # Where it is instructed: the post's main laureate (largest share) when deposited.
-    departement = models.ForeignKey("territoires.Departement", on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("territoires.Region", on_delete=models.PROTECT, related_name="+")
+    departement = models.ForeignKey(
+        "territoires.Departement", on_delete=models.PROTECT, related_name="+", verbose_name="département"
+    )
+    region = models.ForeignKey(
+        "territoires.Region", on_delete=models.PROTECT, related_name="+", verbose_name="région"
+    )
     # Inputs of the computation (taken from the post, recomputed on instruction).
     cout_annuel = models.DecimalField("coût annuel chargé retenu (€)", **EUROS)
     periode_debut = models.DateField("poste pourvu du")
@@ -488,8 +497,12 @@ class EnveloppeQuerySet(models.QuerySet):
 class Enveloppe(BusinessModel):
     """The State (FNADT) budget of a programme for a région and a year (e.g. BFC 2026)."""
 
-    programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT, related_name="enveloppes")
-    region = models.ForeignKey("territoires.Region", on_delete=models.PROTECT, related_name="enveloppes")
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="enveloppes", verbose_name="programme"
+    )
+    region = models.ForeignKey(
+        "territoires.Region", on_delete=models.PROTECT, related_name="enveloppes", verbose_name="région"
+    )
     annee = models.PositiveIntegerField(
         "année", validators=[MinValueValidator(2020), MaxValueValidator(2100)]
     )
@@ -522,7 +535,9 @@ class EnveloppeDepartement(BusinessModel):
     """Optional split of a regional envelope by département."""
 
     enveloppe = models.ForeignKey(Enveloppe, on_delete=models.CASCADE, related_name="departements")
-    departement = models.ForeignKey("territoires.Departement", on_delete=models.PROTECT, related_name="+")
+    departement = models.ForeignKey(
+        "territoires.Departement", on_delete=models.PROTECT, related_name="+", verbose_name="département"
+    )
     montant = models.DecimalField("montant alloué (€)", validators=[MinValueValidator(0)], **EUROS)
 
     class Meta:

@@ -264,7 +264,10 @@ def test_accord_au_dela_de_l_enveloppe_refuse_sans_derogation(delegue21, admin, 
     workflow.accorder(a, delegue21, arrete_reference="AP-A")  # 30,000 of 50,000
     with pytest.raises(TransitionRefusee) as refus:
         workflow.accorder(b, delegue21, arrete_reference="AP-B")
-    assert "dépasse l'enveloppe (il reste 20\u202f000,00\u00a0€ sur l'enveloppe Bourgogne-Franche-Comté 2026)" in refus.value.messages[0]
+    assert (
+        "dépasse l'enveloppe (il reste 20\u202f000,00\u00a0€ sur l'enveloppe Bourgogne-Franche-Comté 2026)"
+        in refus.value.messages[0]
+    )
     # the délégué cannot override by himself
     with pytest.raises(TransitionRefusee, match="seul un référent régional"):
         workflow.accorder(b, delegue21, arrete_reference="AP-B", motif_depassement="urgent")
