@@ -329,10 +329,17 @@ class CofinancementQuerySet(models.QuerySet):
         return self.filter(etat__in=[Cofinancement.Etat.ACCORDEE, Cofinancement.Etat.VERSEE])
 
     def avec_verse(self):
+        """Annotate ``montant_verse`` by a subquery (safe whatever joins the policy's filter made)."""
+        dec = models.DecimalField(**EUROS)
+        verse = (
+            Versement.objects.filter(cofinancement=models.OuterRef("pk"))
+            .order_by()
+            .values("cofinancement")
+            .annotate(s=Sum("montant"))
+            .values("s")[:1]
+        )
         return self.annotate(
-            montant_verse=Coalesce(
-                Sum("versements__montant"), ZERO, output_field=models.DecimalField(**EUROS)
-            )
+            montant_verse=Coalesce(models.Subquery(verse, output_field=dec), ZERO, output_field=dec)
         )
 
 
@@ -421,7 +428,7 @@ class Cofinancement(BusinessModel):
     def total_verse(self) -> Decimal:
         annotated = getattr(self, "montant_verse", None)
         if annotated is not None:
-            return annotated
+            return Decimal(annotated).quantize(Decimal("0.01"))
         return self.versements.aggregate(
             s=Coalesce(Sum("montant"), ZERO, output_field=models.DecimalField(**EUROS))
         )["s"]

@@ -108,7 +108,7 @@ def export_demandes(demandes) -> list[list]:
             " ; ".join(lim["libelle"] for lim in c.limites),
             c.arrete_reference,
             c.montant_accorde,
-            c.montant_verse,
+            c.total_verse(),
         ]
         for c in demandes
     ]

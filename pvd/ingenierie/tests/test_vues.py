@@ -439,3 +439,31 @@ def test_simulateur_page(client):
     assert "55 000,00 €" in flat and "40 000,00 €" in flat
     response = client.get(reverse("ingenierie:simulateur") + "?cout_annuel=80000&annee=2026&parts=0,5+0,4")
     assert "totaliser 1" in response.content.decode()
+
+
+def test_montant_verse_juste_pour_un_poste_partage_vu_deux_fois(
+    client, admin, delegue21, montbard, semur, pvd
+):
+    """A user holding both territories of a shared post: the policy's filter joins the shares
+    twice, the paid amount must still be counted once."""
+    from pvd.comptes.models import Habilitation, Role
+
+    from .conftest import make_user
+
+    Enveloppe.objects.create(
+        programme=pvd, region=Region.objects.get(code="27"), annee=2026, montant=D("100000")
+    )
+    poste = make_poste(admin, [(montbard, D("0.5")), (semur, D("0.5"))])
+    cof = workflow.deposer(poste, 2026, admin)
+    workflow.instruire(cof, delegue21)
+    workflow.accorder(cof, delegue21, arrete_reference="AP-X")
+    workflow.verser(cof, delegue21, montant=D("22500"))
+    user = make_user("cdp@montbard-semur.test", Role.COLLECTIVITE, laureat=montbard)
+    Habilitation.objects.create(user=user, role=Role.COLLECTIVITE, laureat=semur)
+    login(client, user)
+    [row] = client.get("/api/v1/ingenierie/demandes").json()
+    assert D(row["montant_verse"]) == D("22500")
+    export = (
+        client.get(reverse("ingenierie:demandes") + "?format=csv").content.decode("utf-8-sig").splitlines()
+    )
+    assert len(export) == 2 and export[1].endswith(",30000.00,22500.00")
