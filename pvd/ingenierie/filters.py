@@ -47,7 +47,7 @@ class PosteFilter(django_filters.FilterSet):
         label="Vacant ou à pourvoir", method="filter_vacant", widget=forms.CheckboxInput
     )
     sans_cofinancement = django_filters.BooleanFilter(
-        label="Sans demande de cofinancement cette année",
+        label="Sans demande de cofinancement pour l'année",
         method="filter_sans_cofinancement",
         widget=forms.CheckboxInput,
     )
@@ -73,12 +73,17 @@ class PosteFilter(django_filters.FilterSet):
     def filter_vacant(self, qs, name, value):
         return qs.vacants() if value else qs
 
+    def annee(self) -> int:
+        """The year the list is about (``?annee=``, default: this year)."""
+        try:
+            return int(self.data.get("annee") or annee_courante())
+        except (TypeError, ValueError):
+            return annee_courante()
+
     def filter_sans_cofinancement(self, qs, name, value):
-        return (
-            qs.sans_cofinancement(annee_courante()).exclude(etat=PosteChefDeProjet.Etat.SUPPRIME)
-            if value
-            else qs
-        )
+        if not value:
+            return qs
+        return qs.sans_cofinancement(self.annee()).exclude(etat=PosteChefDeProjet.Etat.SUPPRIME)
 
     def filter_fin_contrat(self, qs, name, value):
         if not value:

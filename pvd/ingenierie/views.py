@@ -484,6 +484,12 @@ def enveloppe_editer(request, pk=None):
                             part.save()
                     for part in parts.deleted_objects:
                         part.delete()
+                    reparti = sum(p.montant for p in saved.departements.all())
+                    if reparti > saved.montant:
+                        raise ValidationError(
+                            f"Les parts départementales ({workflow.euros(reparti)}) dépassent le montant "
+                            f"de l'enveloppe ({workflow.euros(saved.montant)})."
+                        )
         except StaleEditError as exc:
             form.add_error(None, str(exc))
             saved = None

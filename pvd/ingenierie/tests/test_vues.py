@@ -467,3 +467,23 @@ def test_montant_verse_juste_pour_un_poste_partage_vu_deux_fois(
         client.get(reverse("ingenierie:demandes") + "?format=csv").content.decode("utf-8-sig").splitlines()
     )
     assert len(export) == 2 and export[1].endswith(",30000.00,22500.00")
+
+
+def test_parts_departementales_ne_depassent_pas_l_enveloppe(client, referent_bfc, pvd):
+    login(client, referent_bfc)
+    data = {
+        "programme": pvd.pk,
+        "region": "27",
+        "annee": 2026,
+        "montant": "100000",
+        "commentaire": "",
+        "deps-TOTAL_FORMS": "2",
+        "deps-INITIAL_FORMS": "0",
+        "deps-0-departement": "21",
+        "deps-0-montant": "60000",
+        "deps-1-departement": "71",
+        "deps-1-montant": "50000",
+    }
+    response = client.post(reverse("ingenierie:enveloppe_creer"), data)
+    assert response.status_code == 200 and "dépassent le montant" in response.content.decode()
+    assert not Enveloppe.objects.exists()  # nothing half-written
