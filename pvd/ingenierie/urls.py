@@ -15,6 +15,7 @@ urlpatterns = [
     path("postes/<int:pk>/etat/", views.poste_etat, name="poste_etat"),
     path("postes/<int:pk>/demande/", views.demande_deposer, name="demande_deposer"),
     path("laureats/<int:laureat>/operations/nouvelle/", views.operation_creer, name="operation_creer"),
+    path("operations/<int:pk>/modifier/", views.operation_modifier, name="operation_modifier"),
     path("demandes/", views.demandes, name="demandes"),
     path("demandes/a-instruire/", views.demandes, {"a_instruire": True}, name="a_instruire"),
     path("demandes/<int:pk>/", views.demande, name="cofinancement"),

@@ -241,6 +241,25 @@ def operation_creer(request, laureat):
     return render(request, "ingenierie/form.html", {"title": f"Opération Anah — {lau.nom}", "form": form})
 
 
+@login_required
+def operation_modifier(request, pk):
+    operation = get_object_or_404(visible_to(request.user, OperationHabitat), pk=pk)
+    require(request.user, "edit", operation)
+    form = f.OperationHabitatForm(request.POST or None, instance=operation)
+    if request.method == "POST" and form.is_valid() and form.save_or_conflict() is not None:
+        messages.success(request, "L'opération programmée de l'habitat a été enregistrée.")
+        return redirect("ingenierie:postes_laureat", laureat=operation.laureat_id)
+    return render(
+        request,
+        "ingenierie/form.html",
+        {
+            "title": f"Opération Anah — {operation.laureat.nom}",
+            "form": form,
+            "retour": reverse("ingenierie:postes_laureat", args=[operation.laureat_id]),
+        },
+    )
+
+
 # ---------------------------------------------------------------- requests
 @login_required
 def demande_deposer(request, pk):

@@ -487,3 +487,40 @@ def test_parts_departementales_ne_depassent_pas_l_enveloppe(client, referent_bfc
     response = client.post(reverse("ingenierie:enveloppe_creer"), data)
     assert response.status_code == 200 and "dépassent le montant" in response.content.decode()
     assert not Enveloppe.objects.exists()  # nothing half-written
+
+
+def test_operation_habitat_creee_puis_modifiee_avec_verrou(
+    client, collectivite_montbard, collectivite_lamballe, montbard
+):
+    from pvd.ingenierie.models import OperationHabitat
+
+    login(client, collectivite_lamballe)
+    assert client.get(reverse("ingenierie:operation_creer", args=[montbard.pk])).status_code == 404
+    login(client, collectivite_montbard)
+    url = reverse("ingenierie:operation_creer", args=[montbard.pk])
+    data = {
+        "type": "opah_ru",
+        "intitule": "OPAH-RU centre-bourg",
+        "date_debut": "2025-01-01",
+        "date_fin": "2024-12-31",
+    }
+    assert "précède son début" in client.post(url, data).content.decode()
+    data["date_fin"] = "2029-12-31"
+    assert client.post(url, data).status_code == 302
+    op = OperationHabitat.objects.get()
+    edit = reverse("ingenierie:operation_modifier", args=[op.pk])
+    assert client.post(edit, {**data, "intitule": "A", "version": op.version}).status_code == 302
+    response = client.post(edit, {**data, "intitule": "B", "version": op.version})  # stale
+    assert "a été modifié" in response.content.decode()
+    assert OperationHabitat.objects.get().intitule == "A"
+
+
+def test_openapi_documente_l_api_ingenierie(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/ingenierie/postes",
+        "/api/v1/ingenierie/demandes",
+        "/api/v1/ingenierie/enveloppes",
+        "/api/v1/ingenierie/simuler",
+    ):
+        assert path in paths
