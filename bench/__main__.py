@@ -17,13 +17,18 @@ def main(argv: list[str]) -> int:
     from bench.harness import Report
 
     names = argv or sorted(
-        m.name[len("bench_") :] for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
     )
     misses: list[str] = []
     for name in names:
         module = importlib.import_module(f"bench.bench_{name}")
         report = Report(name)
-        print(f"== {name}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}", flush=True)
+        print(
+            f"== {name}: {(module.__doc__ or '').strip().splitlines()[0] if module.__doc__ else ''}",
+            flush=True,
+        )
         module.run(report)
         misses += report.misses
     if misses:

@@ -31,7 +31,9 @@ class Timing:
         return min(self.samples)
 
 
-def measure(label: str, fn: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None) -> Timing:
+def measure(
+    label: str, fn: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None
+) -> Timing:
     timing = Timing(label)
     for _ in range(repeat):
         if setup is not None:
@@ -62,7 +64,9 @@ class Report:
             verdict = f"  target ≤ {target:g}× {'OK' if ok else 'MISSED'}"
             if not ok:
                 self.misses.append(f"{self.title}: {label} {ratio:.2f}× > {target:g}×")
-        self.line(f"{label}: {measured * 1000:.1f} ms vs baseline {baseline * 1000:.1f} ms = {ratio:.2f}×{verdict}")
+        self.line(
+            f"{label}: {measured * 1000:.1f} ms vs baseline {baseline * 1000:.1f} ms = {ratio:.2f}×{verdict}"
+        )
         return ratio
 
     def absolute(self, label: str, measured: float, target: float | None = None) -> None:

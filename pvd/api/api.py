@@ -61,6 +61,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/programmes/", "pvd.programmes.api.router"),
     ("/comptes", "pvd.comptes.api.router"),
     ("/territoires/", "pvd.territoires.api.router"),
+    ("/ingenierie/", "pvd.ingenierie.api.router"),
 ]
 
 for prefix, dotted in ROUTERS:

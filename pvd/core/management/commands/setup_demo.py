@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 DEMO_LOADERS: list[str] = [
     "pvd.programmes.demo.load_demo",
     "pvd.comptes.demo.load_demo",
+    "pvd.ingenierie.demo.load_demo",
 ]
 
 DEMO_EMAIL = "admin@pvd.localhost"
