@@ -166,7 +166,7 @@ class Axe(BusinessModel):
     class Meta:
         verbose_name = "axe stratégique"
         verbose_name_plural = "axes stratégiques"
-        ordering = ["projet", "ordre", "id"]
+        ordering = ["projet_id", "ordre", "id"]
 
     def __str__(self) -> str:
         return f"Axe {self.ordre} — {self.titre}"
@@ -239,7 +239,7 @@ class FicheAction(BusinessModel):
     class Meta:
         verbose_name = "fiche action"
         verbose_name_plural = "fiches actions"
-        ordering = ["projet", "numero", "id"]
+        ordering = ["projet_id", "numero"]
         constraints = [models.UniqueConstraint(fields=["projet", "numero"], name="ficheaction_numero_unique")]
         indexes = [
             models.Index(fields=["statut"], name="ficheaction_statut_idx"),
@@ -290,7 +290,7 @@ class Etape(BusinessModel):
 
     class Meta:
         verbose_name = "étape"
-        ordering = ["fiche", "ordre", "id"]
+        ordering = ["fiche_id", "ordre", "id"]
 
     def __str__(self) -> str:
         return f"{self.ordre}. {self.libelle}"
@@ -306,7 +306,7 @@ class Indicateur(BusinessModel):
 
     class Meta:
         verbose_name = "indicateur"
-        ordering = ["fiche", "id"]
+        ordering = ["fiche_id", "id"]
 
     def __str__(self) -> str:
         return self.nom
@@ -334,7 +334,7 @@ class LigneCout(BusinessModel):
     class Meta:
         verbose_name = "ligne de coût"
         verbose_name_plural = "lignes de coût"
-        ordering = ["fiche", "annee", "id"]
+        ordering = ["fiche_id", "annee", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} {self.annee or ''} : {self.montant_ht} € HT"
@@ -370,7 +370,7 @@ class Financement(BusinessModel):
     class Meta:
         verbose_name = "financement"
         verbose_name_plural = "financements"
-        ordering = ["fiche", "id"]
+        ordering = ["fiche_id", "id"]
         indexes = [models.Index(fields=["financeur", "statut"], name="financement_financeur_idx")]
 
     def __str__(self) -> str:

@@ -1,0 +1,74 @@
+"""Filters of the action lists (pages, exports and API share them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from pvd.core.forms import DsfrFormMixin
+from pvd.territoires.models import Departement, Region
+
+from .models import Dispositif, FicheAction, Financement, Financeur, Statut, Theme
+from .rules import en_retard_q
+
+
+class _FilterForm(DsfrFormMixin, forms.Form):
+    pass
+
+
+class FicheActionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Recherche", method="filter_q")
+    region = django_filters.ModelChoiceFilter(
+        label="Région", field_name="projet__laureat__region", queryset=Region.objects.current()
+    )
+    departement = django_filters.ModelChoiceFilter(
+        label="Département", field_name="projet__laureat__departement", queryset=Departement.objects.current()
+    )
+    laureat = django_filters.CharFilter(
+        label="Lauréat (identifiant)", field_name="projet__laureat__identifiant", lookup_expr="iexact"
+    )
+    theme = django_filters.ModelChoiceFilter(label="Thème", field_name="themes", queryset=Theme.objects.all())
+    statut = django_filters.ChoiceFilter(label="Statut", choices=Statut.choices)
+    financeur = django_filters.ModelChoiceFilter(
+        label="Financeur", queryset=Financeur.objects.all(), method="filter_financement"
+    )
+    dispositif = django_filters.ModelChoiceFilter(
+        label="Dispositif", queryset=Dispositif.objects.all(), method="filter_financement"
+    )
+    annee = django_filters.NumberFilter(label="Année", method="filter_annee", min_value=2000, max_value=2100)
+    en_retard = django_filters.BooleanFilter(
+        label="En retard",
+        method="filter_en_retard",
+        widget=forms.Select(choices=[("", "Indifférent"), ("true", "Oui"), ("false", "Non")]),
+    )
+
+    class Meta:
+        model = FicheAction
+        fields: list[str] = []
+        form = _FilterForm
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(titre__icontains=value) | Q(numero__iexact=value) | Q(description__icontains=value))
+
+    def filter_financement(self, qs, name, value):
+        # A sub-query keeps one row per action even when several lines match.
+        lines = Financement.objects.filter(**{name: value}).values("fiche_id")
+        return qs.filter(pk__in=lines)
+
+    def filter_annee(self, qs, name, value):
+        """Actions whose planned period covers the year (start in or before, end in or after)."""
+        year = int(value)
+        return qs.filter(
+            date_debut_prevue__lte=dt.date(year, 12, 31),
+        ).filter(Q(date_fin_prevue__gte=dt.date(year, 1, 1)) | Q(date_fin_prevue__isnull=True))
+
+    def filter_en_retard(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(en_retard_q()) if value else qs.exclude(en_retard_q())
