@@ -40,15 +40,20 @@ def historique(records: list, model) -> list[dict]:
         previous = records[i + 1] if i + 1 < len(records) else None
         changes = []
         if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "created_at"])
-            for change in delta.changes:
-                changes.append(
-                    {
-                        "champ": _field_label(model, change.field),
-                        "avant": _display(model, change.field, change.old),
-                        "apres": _display(model, change.field, change.new),
-                    }
-                )
+            for f in record.tracked_fields:
+                if f.name in {"version", "updated_at", "created_at", "id"}:
+                    continue
+                old, new = getattr(previous, f.attname), getattr(record, f.attname)
+                if old != new:
+                    if f.is_relation:  # show the related records, not their keys
+                        old, new = getattr(previous, f.name, old), getattr(record, f.name, new)
+                    changes.append(
+                        {
+                            "champ": _field_label(model, f.name),
+                            "avant": _display(model, f.name, old),
+                            "apres": _display(model, f.name, new),
+                        }
+                    )
         entries.append(
             {
                 "date": record.history_date,

@@ -117,8 +117,8 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
         .values("financeur_id")
         .annotate(
             n=Count("id"),
-            montant=Sum("montant"),
-            acquis=Sum("montant", filter=Q(statut__in=FINANCEMENT_ACQUIS)),
+            total=Sum("montant"),
+            total_acquis=Sum("montant", filter=Q(statut__in=FINANCEMENT_ACQUIS)),
         )
     )
     by_financeur = {r["financeur_id"]: r for r in rows}
@@ -127,7 +127,7 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
         r = by_financeur.get(financeur.pk)
         if r is None:
             continue
-        montant, acquis = r["montant"] or ZERO, r["acquis"] or ZERO
+        montant, acquis = r["total"] or ZERO, r["total_acquis"] or ZERO
         result.finance += montant
         result.acquis += acquis
         result.par_financeur.append(

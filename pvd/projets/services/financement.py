@@ -117,7 +117,7 @@ def calculer_plan(cout: Decimal, lignes: Iterable[Ligne], plafond_aides_publique
         )
     if publiques > 0 and depasse_plafond(cout, publiques, plafond):
         rate = taux(publiques, cout)
-        share = f"{rate} %" if rate is not None else "une part indéfinie (coût nul)"
+        share = f"{str(rate).replace('.', ',')} %" if rate is not None else "une part indéfinie (coût nul)"
         alertes.append(
             f"Les aides publiques ({_euros(publiques)}) représentent {share} du coût HT, "
             f"au-delà du plafond de {plafond.normalize():f} %."
