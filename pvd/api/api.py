@@ -11,7 +11,9 @@ api = NinjaAPI(
 )
 
 # (prefix, router) — one line per app that exposes an API.
-ROUTERS: list[tuple[str, str]] = []
+ROUTERS: list[tuple[str, str]] = [
+    ("projets/", "pvd.projets.api.router"),
+]
 
 for prefix, dotted in ROUTERS:
     api.add_router(prefix, import_string(dotted))

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 
 from ..models import FicheAction, Financement, Financeur, LigneCout, Statut, Theme
 from ..rules import FINANCEMENT_ACQUIS, FINANCEMENT_RETENUS, en_retard_q
-from .financement import ZERO, taux
+from .financement import ZERO, money, taux
 
 NIVEAUX = ("national", "region", "departement", "laureat")
 
@@ -103,12 +103,12 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
     )
     for theme in Theme.objects.all():
         result.par_theme.append(
-            {"theme": theme.slug, "libelle": theme.nom, "n": counts.get(theme.pk, 0), "cout_ht": costs.get(theme.pk) or ZERO}
+            {"theme": theme.slug, "libelle": theme.nom, "n": counts.get(theme.pk, 0), "cout_ht": money(costs.get(theme.pk))}
         )
     result.par_theme.sort(key=lambda t: (-t["n"], t["libelle"]))
 
     # 5. total cost
-    result.cout_ht = LigneCout.objects.filter(**_prefixed(f, "fiche__")).aggregate(s=Sum("montant_ht"))["s"] or ZERO
+    result.cout_ht = money(LigneCout.objects.filter(**_prefixed(f, "fiche__")).aggregate(s=Sum("montant_ht"))["s"])
 
     # 6. by financeur (retained lines; secured ones apart)
     rows = (
@@ -127,7 +127,7 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
         r = by_financeur.get(financeur.pk)
         if r is None:
             continue
-        montant, acquis = r["total"] or ZERO, r["total_acquis"] or ZERO
+        montant, acquis = money(r["total"]), money(r["total_acquis"])
         result.finance += montant
         result.acquis += acquis
         result.par_financeur.append(
