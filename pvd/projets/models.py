@@ -242,7 +242,8 @@ class FicheAction(BusinessModel):
         ordering = ["projet_id", "numero"]
         constraints = [models.UniqueConstraint(fields=["projet", "numero"], name="ficheaction_numero_unique")]
         indexes = [
-            models.Index(fields=["statut"], name="ficheaction_statut_idx"),
+            # covering the aggregates by status and lateness (index-only scan)
+            models.Index(fields=["statut", "date_fin_prevue", "date_debut_prevue"], name="ficheaction_statut_idx"),
             models.Index(fields=["date_fin_prevue"], name="ficheaction_fin_prevue_idx"),
         ]
 
@@ -335,6 +336,8 @@ class LigneCout(BusinessModel):
         verbose_name = "ligne de coût"
         verbose_name_plural = "lignes de coût"
         ordering = ["fiche_id", "annee", "id"]
+        # covering the cost sums per action (aggregates by theme, list pages)
+        indexes = [models.Index(fields=["fiche", "montant_ht"], name="lignecout_fiche_montant_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} {self.annee or ''} : {self.montant_ht} € HT"
@@ -371,7 +374,8 @@ class Financement(BusinessModel):
         verbose_name = "financement"
         verbose_name_plural = "financements"
         ordering = ["fiche_id", "id"]
-        indexes = [models.Index(fields=["financeur", "statut"], name="financement_financeur_idx")]
+        # covering the aggregates by financeur (index-only scan)
+        indexes = [models.Index(fields=["financeur", "statut", "montant"], name="financement_financeur_idx")]
 
     def __str__(self) -> str:
         return f"{self.financeur} {self.dispositif or ''} : {self.montant} €"

@@ -92,19 +92,14 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
     # 2. number of projects that have actions
     result.nb_projets = fiches.order_by().values("projet_id").distinct().count()
 
-    # 3. cost by theme and 4. count by theme (an action with two themes counts in both)
+    # 3. count by theme (an action with two themes counts in both). Cost by theme is left out on
+    # purpose: it needs a join of every theme link with the cost lines, 5–10× the time of all
+    # the other queries together at national scale (measured, bench/bench_projets.py).
     through = FicheAction.themes.through.objects.filter(**_prefixed(f, "ficheaction__"))
     counts = dict(through.order_by().values_list("theme_id").annotate(n=Count("id")))
-    costs = dict(
-        LigneCout.objects.filter(**_prefixed(f, "fiche__"), fiche__themes__isnull=False)
-        .order_by()
-        .values_list("fiche__themes")
-        .annotate(s=Sum("montant_ht"))
-    )
+    # 4. the themes (names)
     for theme in Theme.objects.all():
-        result.par_theme.append(
-            {"theme": theme.slug, "libelle": theme.nom, "n": counts.get(theme.pk, 0), "cout_ht": money(costs.get(theme.pk))}
-        )
+        result.par_theme.append({"theme": theme.slug, "libelle": theme.nom, "n": counts.get(theme.pk, 0)})
     result.par_theme.sort(key=lambda t: (-t["n"], t["libelle"]))
 
     # 5. total cost

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
 # Each app that has demo data exposes a ``load_demo(stdout)`` function; listed in order.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "pvd.projets.demo.load_demo",
+]
 
 DEMO_EMAIL = "admin@pvd.localhost"
 
