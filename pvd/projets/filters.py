@@ -6,10 +6,10 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.db.models import Q
 
 from pvd.core.forms import DsfrFormMixin
 from pvd.territoires.models import Departement, Region

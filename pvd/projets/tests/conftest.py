@@ -14,7 +14,7 @@ from pvd.projets.services.fiches import creer_fiche
 
 
 def make_user(email: str, role: str | None = None, **scope) -> User:
-    user = User.objects.create_user(email, password="un-mot-de-passe-solide")
+    user = User.objects.create_user(email)  # no password: tests log in with force_login
     if role:
         Habilitation.objects.create(user=user, role=role, granted_at=timezone.now(), **scope)
     return user
