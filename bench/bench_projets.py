@@ -117,5 +117,7 @@ def _run(report) -> None:
         report.ratio(f"{name} (médiane)", timing.median, baseline)
     report.absolute("agrégats nationaux (médiane)", timings["agrégats nationaux"].median, target=0.200)
     report.absolute(
-        "liste filtrée paginée (médiane)", timings["liste filtrée (thème + statut, page 3)"].median, target=0.100
+        "liste filtrée paginée (médiane)",
+        timings["liste filtrée (thème + statut, page 3)"].median,
+        target=0.100,
     )

@@ -4,7 +4,6 @@ Same policy as the pages (``visible_to`` / ``can``); writes need an authenticate
 the ``version`` they were based on: a stale one answers 409 with what changed meanwhile.
 """
 
-
 import datetime as dt
 from decimal import Decimal
 
@@ -190,7 +189,11 @@ class FicheFilters(Schema):
 @router.get("/projets", response=list[ProjetOut])
 @paginate(PageNumberPagination, page_size=50)
 def list_projets(request):
-    return visible_to(request.user, ProjetDeTerritoire).select_related("laureat").order_by("laureat__identifiant")
+    return (
+        visible_to(request.user, ProjetDeTerritoire)
+        .select_related("laureat")
+        .order_by("laureat__identifiant")
+    )
 
 
 @router.get("/projets/{laureat_id}", response=ProjetDetailOut)
@@ -215,8 +218,15 @@ def list_fiches(request, filters: Query[FicheFilters]):
         data["en_retard"] = "true" if data["en_retard"] else "false"
     filterset = FicheActionFilter(data, queryset=visible_to(request.user, FicheAction))
     if not filterset.is_valid():
-        raise HttpError(400, "Filtres invalides : " + "; ".join(f"{k} : {' '.join(v)}" for k, v in filterset.errors.items()))
-    return filterset.qs.select_related("projet__laureat").prefetch_related("themes").order_by("projet_id", "numero")
+        raise HttpError(
+            400,
+            "Filtres invalides : " + "; ".join(f"{k} : {' '.join(v)}" for k, v in filterset.errors.items()),
+        )
+    return (
+        filterset.qs.select_related("projet__laureat")
+        .prefetch_related("themes")
+        .order_by("projet_id", "numero")
+    )
 
 
 def _detail(fiche: FicheAction) -> FicheAction:
@@ -254,11 +264,19 @@ def patch_fiche(request, pk: int, payload: FichePatch):
     return Status(200, _detail(fiche))
 
 
-@router.post("/fiches/{pk}/statut", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=django_auth)
+@router.post(
+    "/fiches/{pk}/statut", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=django_auth
+)
 def post_statut(request, pk: int, payload: StatutIn):
     fiche = _fiche(request, pk, "edit")
     try:
-        changer_statut(fiche, payload.vers, request.user, commentaire=payload.commentaire, expected_version=payload.version)
+        changer_statut(
+            fiche,
+            payload.vers,
+            request.user,
+            commentaire=payload.commentaire,
+            expected_version=payload.version,
+        )
     except TransitionRefusee as exc:
         return Status(400, {"detail": str(exc)})
     except StaleEditError as exc:
@@ -269,8 +287,14 @@ def post_statut(request, pk: int, payload: StatutIn):
 # --- Financing lines ------------------------------------------------------------------------
 @router.get("/financements", response=list[FinancementOut])
 @paginate(PageNumberPagination, page_size=100)
-def list_financements(request, fiche: int | None = None, financeur: str | None = None, statut: str | None = None):
-    qs = visible_to(request.user, Financement).select_related("financeur", "dispositif").order_by("fiche_id", "id")
+def list_financements(
+    request, fiche: int | None = None, financeur: str | None = None, statut: str | None = None
+):
+    qs = (
+        visible_to(request.user, Financement)
+        .select_related("financeur", "dispositif")
+        .order_by("fiche_id", "id")
+    )
     if fiche is not None:
         qs = qs.filter(fiche_id=fiche)
     if financeur:
@@ -296,7 +320,10 @@ def post_financement(request, pk: int, payload: FinancementIn):
     financeur = _ref(Financeur, payload.financeur, "Financeur")
     dispositif = _ref(Dispositif, payload.dispositif, "Dispositif")
     if dispositif and dispositif.financeur_id and dispositif.financeur_id != financeur.pk:
-        return Status(400, {"detail": f"Le dispositif {dispositif} relève de {dispositif.financeur}, pas de {financeur}."})
+        return Status(
+            400,
+            {"detail": f"Le dispositif {dispositif} relève de {dispositif.financeur}, pas de {financeur}."},
+        )
     if payload.statut not in dict(Financement._meta.get_field("statut").choices):
         return Status(400, {"detail": f"Statut inconnu : « {payload.statut} »."})
     data = payload.dict(exclude={"financeur", "dispositif"})
@@ -306,7 +333,9 @@ def post_financement(request, pk: int, payload: FinancementIn):
     return Status(201, line)
 
 
-@router.patch("/financements/{pk}", response={200: FinancementOut, 400: Error, 409: Conflict}, auth=django_auth)
+@router.patch(
+    "/financements/{pk}", response={200: FinancementOut, 400: Error, 409: Conflict}, auth=django_auth
+)
 def patch_financement(request, pk: int, payload: FinancementPatch):
     line = get_object_or_404(Financement.objects.select_related("financeur", "dispositif"), pk=pk)
     _require(request, "edit", line)

@@ -31,7 +31,11 @@ class FastSelect(forms.Select):
         final["name"] = name
         if isinstance(value, list | tuple):
             value = value[0] if value else None
-        selected = {None: "", True: "true", False: "false"}.get(value, str(value)) if not isinstance(value, str) else value
+        selected = (
+            {None: "", True: "true", False: "false"}.get(value, str(value))
+            if not isinstance(value, str)
+            else value
+        )
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
@@ -47,21 +51,32 @@ class FastSelect(forms.Select):
             if isinstance(option_label, list | tuple):  # optgroup: flatten
                 yield from option_label
             else:
-                yield ("" if option_value is None else getattr(option_value, "value", option_value)), option_label
+                yield (
+                    ("" if option_value is None else getattr(option_value, "value", option_value)),
+                    option_label,
+                )
 
 
 class FicheActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Recherche", method="filter_q")
     region = django_filters.ModelChoiceFilter(
-        label="Région", field_name="projet__laureat__region", queryset=Region.objects.current(), widget=FastSelect
+        label="Région",
+        field_name="projet__laureat__region",
+        queryset=Region.objects.current(),
+        widget=FastSelect,
     )
     departement = django_filters.ModelChoiceFilter(
-        label="Département", field_name="projet__laureat__departement", queryset=Departement.objects.current(), widget=FastSelect
+        label="Département",
+        field_name="projet__laureat__departement",
+        queryset=Departement.objects.current(),
+        widget=FastSelect,
     )
     laureat = django_filters.CharFilter(
         label="Lauréat (identifiant)", field_name="projet__laureat__identifiant", lookup_expr="iexact"
     )
-    theme = django_filters.ModelChoiceFilter(label="Thème", field_name="themes", queryset=Theme.objects.all(), widget=FastSelect)
+    theme = django_filters.ModelChoiceFilter(
+        label="Thème", field_name="themes", queryset=Theme.objects.all(), widget=FastSelect
+    )
     statut = django_filters.ChoiceFilter(label="Statut", choices=Statut.choices, widget=FastSelect)
     financeur = django_filters.ModelChoiceFilter(
         label="Financeur", queryset=Financeur.objects.all(), method="filter_financement", widget=FastSelect
@@ -85,7 +100,9 @@ class FicheActionFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(Q(titre__icontains=value) | Q(numero__iexact=value) | Q(description__icontains=value))
+        return qs.filter(
+            Q(titre__icontains=value) | Q(numero__iexact=value) | Q(description__icontains=value)
+        )
 
     def filter_financement(self, qs, name, value):
         # A sub-query keeps one row per action even when several lines match.

@@ -89,10 +89,14 @@ class FicheActionForm(VersionedModelFormMixin, DsfrModelForm):
         communes = Q(laureats=laureat)
         if laureat.epci_id:
             communes |= Q(epci_id=laureat.epci_id)
-        self.fields["commune"].queryset = Commune.objects.current().filter(communes).distinct().order_by("nom")
-        people = Habilitation.objects.active().filter(
-            Q(laureat=laureat) | Q(departement_id=laureat.departement_id)
-        ).values("user_id")
+        self.fields["commune"].queryset = (
+            Commune.objects.current().filter(communes).distinct().order_by("nom")
+        )
+        people = (
+            Habilitation.objects.active()
+            .filter(Q(laureat=laureat) | Q(departement_id=laureat.departement_id))
+            .values("user_id")
+        )
         pilots = Q(pk__in=people)
         if self.instance.pilote_id:
             pilots |= Q(pk=self.instance.pilote_id)
@@ -101,14 +105,19 @@ class FicheActionForm(VersionedModelFormMixin, DsfrModelForm):
     def clean_numero(self):
         numero = (self.cleaned_data.get("numero") or "").strip()
         if numero:
-            clash = FicheAction.objects.filter(projet=self.projet, numero__iexact=numero).exclude(pk=self.instance.pk)
+            clash = FicheAction.objects.filter(projet=self.projet, numero__iexact=numero).exclude(
+                pk=self.instance.pk
+            )
             if clash.exists():
                 raise forms.ValidationError(f"Le numéro {numero} est déjà utilisé dans ce projet.")
         return numero
 
     def clean(self):
         data = super().clean()
-        for start, end in (("date_debut_prevue", "date_fin_prevue"), ("date_debut_reelle", "date_fin_reelle")):
+        for start, end in (
+            ("date_debut_prevue", "date_fin_prevue"),
+            ("date_debut_reelle", "date_fin_reelle"),
+        ):
             if data.get(start) and data.get(end) and data[end] < data[start]:
                 self.add_error(end, "La date de fin précède la date de début.")
         return data
@@ -145,13 +154,24 @@ class LigneCoutForm(VersionedModelFormMixin, DsfrModelForm):
 class FinancementForm(VersionedModelFormMixin, DsfrModelForm):
     class Meta:
         model = Financement
-        fields = ["financeur", "dispositif", "montant", "statut", "annee", "date_demande", "date_decision", "date_versement"]
+        fields = [
+            "financeur",
+            "dispositif",
+            "montant",
+            "statut",
+            "annee",
+            "date_demande",
+            "date_decision",
+            "date_versement",
+        ]
         widgets = {"date_demande": DATE, "date_decision": DATE, "date_versement": DATE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ancien_statut = self.instance.statut if self.instance.pk else None
-        self.fields["financeur"].queryset = Financeur.objects.filter(Q(actif=True) | Q(pk=self.instance.financeur_id))
+        self.fields["financeur"].queryset = Financeur.objects.filter(
+            Q(actif=True) | Q(pk=self.instance.financeur_id)
+        )
         self.fields["dispositif"].queryset = Dispositif.objects.filter(
             Q(actif=True) | Q(pk=self.instance.dispositif_id)
         ).select_related("financeur")
@@ -160,7 +180,10 @@ class FinancementForm(VersionedModelFormMixin, DsfrModelForm):
         data = super().clean()
         financeur, dispositif = data.get("financeur"), data.get("dispositif")
         if financeur and dispositif and dispositif.financeur_id and dispositif.financeur_id != financeur.pk:
-            self.add_error("dispositif", f"Le dispositif {dispositif} relève de {dispositif.financeur}, pas de {financeur}.")
+            self.add_error(
+                "dispositif",
+                f"Le dispositif {dispositif} relève de {dispositif.financeur}, pas de {financeur}.",
+            )
         statut = data.get("statut")
         if statut and self.ancien_statut:
             try:

@@ -132,7 +132,10 @@ class ParametresFinancement(BusinessModel):
 
 class ProjetDeTerritoire(BusinessModel):
     laureat = models.OneToOneField(
-        "programmes.Laureat", on_delete=models.CASCADE, related_name="projet", verbose_name="territoire lauréat"
+        "programmes.Laureat",
+        on_delete=models.CASCADE,
+        related_name="projet",
+        verbose_name="territoire lauréat",
     )
     titre = models.CharField("titre", max_length=250)
     resume = models.TextField("résumé", blank=True)
@@ -200,7 +203,9 @@ class FicheActionQuerySet(models.QuerySet):
 class FicheAction(BusinessModel):
     projet = models.ForeignKey(ProjetDeTerritoire, on_delete=models.CASCADE, related_name="fiches")
     numero = models.CharField(
-        "numéro", max_length=20, help_text="Référence de l'action dans le projet (ex. 1.2), unique par projet."
+        "numéro",
+        max_length=20,
+        help_text="Référence de l'action dans le projet (ex. 1.2), unique par projet.",
     )
     titre = models.CharField("titre", max_length=250)
     description = models.TextField("description", blank=True)
@@ -220,7 +225,9 @@ class FicheAction(BusinessModel):
         related_name="fiches_pilotees",
         verbose_name="pilote",
     )
-    statut = models.CharField("statut", max_length=12, choices=Statut.choices, default=Statut.IDEE, editable=False)
+    statut = models.CharField(
+        "statut", max_length=12, choices=Statut.choices, default=Statut.IDEE, editable=False
+    )
     date_debut_prevue = models.DateField("début prévu", null=True, blank=True)
     date_fin_prevue = models.DateField("fin prévue", null=True, blank=True)
     date_debut_reelle = models.DateField("début réel", null=True, blank=True)
@@ -243,7 +250,9 @@ class FicheAction(BusinessModel):
         constraints = [models.UniqueConstraint(fields=["projet", "numero"], name="ficheaction_numero_unique")]
         indexes = [
             # covering the aggregates by status and lateness (index-only scan)
-            models.Index(fields=["statut", "date_fin_prevue", "date_debut_prevue"], name="ficheaction_statut_idx"),
+            models.Index(
+                fields=["statut", "date_fin_prevue", "date_debut_prevue"], name="ficheaction_statut_idx"
+            ),
             models.Index(fields=["date_fin_prevue"], name="ficheaction_fin_prevue_idx"),
         ]
 
@@ -268,7 +277,12 @@ class TransitionStatut(BusinessModel):
     vers = models.CharField("vers", max_length=12, choices=Statut.choices)
     date = models.DateTimeField("le")
     par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
     )
     commentaire = models.CharField("commentaire", max_length=500, blank=True)
 
@@ -301,9 +315,13 @@ class Indicateur(BusinessModel):
     fiche = models.ForeignKey(FicheAction, on_delete=models.CASCADE, related_name="indicateurs")
     nom = models.CharField("nom", max_length=200)
     unite = models.CharField("unité", max_length=40, blank=True)
-    valeur_initiale = models.DecimalField("valeur initiale", max_digits=14, decimal_places=2, null=True, blank=True)
+    valeur_initiale = models.DecimalField(
+        "valeur initiale", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     cible = models.DecimalField("cible", max_digits=14, decimal_places=2, null=True, blank=True)
-    valeur_actuelle = models.DecimalField("valeur actuelle", max_digits=14, decimal_places=2, null=True, blank=True)
+    valeur_actuelle = models.DecimalField(
+        "valeur actuelle", max_digits=14, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "indicateur"
@@ -384,7 +402,11 @@ class Financement(BusinessModel):
 class Commentaire(BusinessModel):
     fiche = models.ForeignKey(FicheAction, on_delete=models.CASCADE, related_name="commentaires")
     auteur = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="auteur"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="auteur",
     )
     texte = models.TextField("commentaire", max_length=5000)
 

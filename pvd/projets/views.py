@@ -73,7 +73,9 @@ def history_url(obj) -> str | None:
 
 # --- Projet de territoire -------------------------------------------------------------------
 def projet(request, laureat_id: int):
-    laureat = get_object_or_404(Laureat.objects.select_related("region", "departement", "epci", "programme"), pk=laureat_id)
+    laureat = get_object_or_404(
+        Laureat.objects.select_related("region", "departement", "epci", "programme"), pk=laureat_id
+    )
     projet = ProjetDeTerritoire.objects.filter(laureat=laureat).first()
     if projet is None:
         require(request.user, "view", laureat)
@@ -91,7 +93,9 @@ def projet(request, laureat_id: int):
         visible_to(request.user, FicheAction)
         .filter(projet=projet)
         .select_related("axe", "commune", "pilote")
-        .prefetch_related("themes", "couts", Prefetch("financements", Financement.objects.select_related("financeur")))
+        .prefetch_related(
+            "themes", "couts", Prefetch("financements", Financement.objects.select_related("financeur"))
+        )
     )
     plafond = ParametresFinancement.plafond_for(laureat.programme_id)
     axes = list(projet.axes.all())
@@ -153,8 +157,15 @@ def projet_edit(request, laureat_id: int):
         if saved is not None:
             messages.success(request, "Projet de territoire enregistré.")
             return redirect("projets:projet", laureat.pk)
-    return render(request, "projets/form.html", {"form": form, "title": f"Projet de territoire — {laureat.nom}",
-                                                 "back": reverse("projets:projet", args=[laureat.pk])})
+    return render(
+        request,
+        "projets/form.html",
+        {
+            "form": form,
+            "title": f"Projet de territoire — {laureat.nom}",
+            "back": reverse("projets:projet", args=[laureat.pk]),
+        },
+    )
 
 
 # --- Fiche action ---------------------------------------------------------------------------
@@ -195,7 +206,9 @@ def fiche(request, pk: int):
             "plan": plan,
             "can_edit": can_edit,
             "can_comment": can(request.user, "create", Commentaire, parent=fiche),
-            "transition_form": TransitionForm(fiche=fiche) if can_edit and transitions_possibles(fiche.statut) else None,
+            "transition_form": TransitionForm(fiche=fiche)
+            if can_edit and transitions_possibles(fiche.statut)
+            else None,
             "commentaire_form": CommentaireForm(),
             "history_url": h_url,
             "historique": None if h_url else activite_service.historique_de(fiche),
@@ -213,8 +226,15 @@ def fiche_create(request, laureat_id: int):
         creer_fiche(fiche, request.user, themes=form.cleaned_data["themes"])
         messages.success(request, f"Fiche action {fiche.numero} créée.")
         return redirect(fiche)
-    return render(request, "projets/form.html", {"form": form, "title": f"Nouvelle fiche action — {projet.laureat.nom}",
-                                                 "back": projet.get_absolute_url()})
+    return render(
+        request,
+        "projets/form.html",
+        {
+            "form": form,
+            "title": f"Nouvelle fiche action — {projet.laureat.nom}",
+            "back": projet.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -226,8 +246,12 @@ def fiche_edit(request, pk: int):
         if form.save_or_conflict() is not None:
             messages.success(request, "Fiche action enregistrée.")
             return redirect(fiche)
-    return render(request, "projets/form.html", {"form": form, "title": f"Modifier la fiche {fiche.numero}",
-                                                 "back": fiche.get_absolute_url()}, status=409 if getattr(form, "stale_error", None) else 200)
+    return render(
+        request,
+        "projets/form.html",
+        {"form": form, "title": f"Modifier la fiche {fiche.numero}", "back": fiche.get_absolute_url()},
+        status=409 if getattr(form, "stale_error", None) else 200,
+    )
 
 
 @login_required
@@ -237,7 +261,13 @@ def fiche_statut(request, pk: int):
     vers = request.POST.get("vers", "")
     try:
         version = int(request.POST.get("version") or fiche.version)
-        changer_statut(fiche, vers, request.user, commentaire=request.POST.get("commentaire", ""), expected_version=version)
+        changer_statut(
+            fiche,
+            vers,
+            request.user,
+            commentaire=request.POST.get("commentaire", ""),
+            expected_version=version,
+        )
     except TransitionRefusee as exc:
         messages.error(request, str(exc))
     except StaleEditError as exc:
@@ -304,8 +334,11 @@ def ligne_create(request, pk: int, kind: str):
         obj.save()
         messages.success(request, f"{label.capitalize()} ajouté(e).")
         return redirect(fiche)
-    return render(request, "projets/form.html", {"form": form, "title": f"Ajouter : {label} — {fiche}",
-                                                 "back": fiche.get_absolute_url()})
+    return render(
+        request,
+        "projets/form.html",
+        {"form": form, "title": f"Ajouter : {label} — {fiche}", "back": fiche.get_absolute_url()},
+    )
 
 
 @login_required
@@ -321,8 +354,12 @@ def ligne_edit(request, kind: str, line_pk: int):
             messages.success(request, f"{label.capitalize()} enregistré(e).")
             return redirect(obj.fiche)
         stale = True
-    return render(request, "projets/form.html", {"form": form, "title": f"Modifier : {label} — {obj.fiche}",
-                                                 "back": obj.fiche.get_absolute_url()}, status=409 if stale else 200)
+    return render(
+        request,
+        "projets/form.html",
+        {"form": form, "title": f"Modifier : {label} — {obj.fiche}", "back": obj.fiche.get_absolute_url()},
+        status=409 if stale else 200,
+    )
 
 
 @login_required
@@ -335,13 +372,18 @@ def ligne_delete(request, kind: str, line_pk: int):
         obj.delete()
         messages.success(request, f"{label.capitalize()} supprimé(e).")
         return redirect(obj.fiche)
-    return render(request, "projets/confirm_delete.html", {"object": obj, "back": obj.fiche.get_absolute_url()})
+    return render(
+        request, "projets/confirm_delete.html", {"object": obj, "back": obj.fiche.get_absolute_url()}
+    )
 
 
 # --- Lists, exports, aggregates -------------------------------------------------------------
 def _money_by_fiche(ids) -> tuple[dict, dict]:
     couts = dict(
-        LigneCout.objects.filter(fiche_id__in=ids).order_by().values_list("fiche_id").annotate(s=Sum("montant_ht"))
+        LigneCout.objects.filter(fiche_id__in=ids)
+        .order_by()
+        .values_list("fiche_id")
+        .annotate(s=Sum("montant_ht"))
     )
     finances = dict(
         Financement.objects.filter(fiche_id__in=ids, statut__in=FINANCEMENT_RETENUS)
@@ -361,7 +403,9 @@ def fiches(request):
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request, filterset, fmt)
-    paginator = Paginator(qs.select_related("projet__laureat", "axe", "commune").prefetch_related("themes"), PAGE_SIZE)
+    paginator = Paginator(
+        qs.select_related("projet__laureat", "axe", "commune").prefetch_related("themes"), PAGE_SIZE
+    )
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     couts, finances = _money_by_fiche([f.pk for f in rows])
@@ -374,8 +418,13 @@ def fiches(request):
     return render(
         request,
         "projets/fiches.html",
-        {"filter": filterset, "page": page, "rows": rows, "querystring": query.urlencode(),
-         "anonymous": not request.user.is_authenticated},
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "querystring": query.urlencode(),
+            "anonymous": not request.user.is_authenticated,
+        },
     )
 
 
@@ -385,19 +434,46 @@ def _export(request, filterset, fmt: str):
     qs = qs.select_related("projet__laureat", "axe", "commune").prefetch_related("themes")
     couts, finances = _money_by_fiche(qs.values("pk"))
     headers = [
-        "Identifiant lauréat", "Lauréat", "Numéro", "Titre", "Axe", "Thèmes", "Statut", "En retard",
-        "Maître d'ouvrage", "Commune", "Début prévu", "Fin prévue", "Coût HT (€)", "Financé (€)",
-        "Reste à financer (€)", "Taux de financement (%)",
+        "Identifiant lauréat",
+        "Lauréat",
+        "Numéro",
+        "Titre",
+        "Axe",
+        "Thèmes",
+        "Statut",
+        "En retard",
+        "Maître d'ouvrage",
+        "Commune",
+        "Début prévu",
+        "Fin prévue",
+        "Coût HT (€)",
+        "Financé (€)",
+        "Reste à financer (€)",
+        "Taux de financement (%)",
     ]
     rows = []
     for f in qs:
         cout, finance = couts.get(f.pk) or ZERO, finances.get(f.pk) or ZERO
-        rows.append([
-            f.projet.laureat.identifiant, f.projet.laureat.nom, f.numero, f.titre, f.axe.titre if f.axe else "",
-            " ; ".join(t.nom for t in f.themes.all()), f.get_statut_display(), "oui" if f.en_retard else "non",
-            f"{f.get_maitre_ouvrage_type_display()} {f.maitre_ouvrage_nom}".strip(), f.commune.nom if f.commune else "",
-            f.date_debut_prevue, f.date_fin_prevue, cout, finance, reste_a_financer(cout, finance), taux(finance, cout),
-        ])
+        rows.append(
+            [
+                f.projet.laureat.identifiant,
+                f.projet.laureat.nom,
+                f.numero,
+                f.titre,
+                f.axe.titre if f.axe else "",
+                " ; ".join(t.nom for t in f.themes.all()),
+                f.get_statut_display(),
+                "oui" if f.en_retard else "non",
+                f"{f.get_maitre_ouvrage_type_display()} {f.maitre_ouvrage_nom}".strip(),
+                f.commune.nom if f.commune else "",
+                f.date_debut_prevue,
+                f.date_fin_prevue,
+                cout,
+                finance,
+                reste_a_financer(cout, finance),
+                taux(finance, cout),
+            ]
+        )
     return export_response(headers, rows, "fiches-actions", fmt)
 
 
@@ -423,10 +499,15 @@ def agregats(request, niveau: str = "national", code: str | None = None):
 def activite(request, laureat_id: int):
     projet = get_object_or_404(ProjetDeTerritoire.objects.select_related("laureat"), laureat_id=laureat_id)
     require(request.user, "view", projet)
-    return render(request, "projets/activite.html", {
-        "projet": projet, "laureat": projet.laureat,
-        "activite": activite_service.activite(projet, visible_to(request.user, FicheAction), limit=100),
-    })
+    return render(
+        request,
+        "projets/activite.html",
+        {
+            "projet": projet,
+            "laureat": projet.laureat,
+            "activite": activite_service.activite(projet, visible_to(request.user, FicheAction), limit=100),
+        },
+    )
 
 
 # --- XLSX template: download, export, import ------------------------------------------------
@@ -442,7 +523,9 @@ def projet_export(request, laureat_id: int):
     require(request.user, "export", projet)
     content = modele.exporter_projet(projet, visible_to(request.user, FicheAction, "export"))
     response = HttpResponse(content, content_type=modele.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="fiches-actions-{projet.laureat.identifiant}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="fiches-actions-{projet.laureat.identifiant}.xlsx"'
+    )
     return response
 
 
@@ -455,10 +538,17 @@ def projet_import(request, laureat_id: int):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
-        report = modele.importer_fiches(projet, upload, upload.name, request.user, dry_run=form.cleaned_data["dry_run"])
+        report = modele.importer_fiches(
+            projet, upload, upload.name, request.user, dry_run=form.cleaned_data["dry_run"]
+        )
         if report.written:
-            messages.success(request, "Import réalisé : " + ", ".join(f"{k} : {v}" for k, v in report.counts.items()))
+            messages.success(
+                request, "Import réalisé : " + ", ".join(f"{k} : {v}" for k, v in report.counts.items())
+            )
             return redirect("projets:projet", laureat_id)
-    return render(request, "projets/import.html", {"form": form, "report": report, "projet": projet,
-                                                   "laureat": projet.laureat}, status=400 if report and not report.ok else 200)
-
+    return render(
+        request,
+        "projets/import.html",
+        {"form": form, "report": report, "projet": projet, "laureat": projet.laureat},
+        status=400 if report and not report.ok else 200,
+    )

@@ -79,7 +79,9 @@ def _display(model, name: str, value):
 
 
 def historique_de(obj, limit: int = 20) -> list[dict]:
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    records = list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     return historique(records, type(obj))[:limit]
 
 
@@ -90,19 +92,32 @@ def activite(projet, fiches_visibles: QuerySet, limit: int = 20) -> list[Eveneme
     for t in TransitionStatut.objects.filter(fiche__in=visible_ids).select_related("fiche", "par")[:limit]:
         de = dict(Statut.choices).get(t.de, "création")
         events.append(
-            Evenement(t.date, t.par, "transition", t.fiche_id, t.fiche.titre, f"{de} → {t.get_vers_display()}",
-                      [t.commentaire] if t.commentaire else [])
+            Evenement(
+                t.date,
+                t.par,
+                "transition",
+                t.fiche_id,
+                t.fiche.titre,
+                f"{de} → {t.get_vers_display()}",
+                [t.commentaire] if t.commentaire else [],
+            )
         )
     for c in (
-        Commentaire.objects.filter(fiche__in=visible_ids).select_related("fiche", "auteur").order_by("-created_at")[:limit]
+        Commentaire.objects.filter(fiche__in=visible_ids)
+        .select_related("fiche", "auteur")
+        .order_by("-created_at")[:limit]
     ):
-        events.append(Evenement(c.created_at, c.auteur, "commentaire", c.fiche_id, c.fiche.titre, c.texte[:300]))
+        events.append(
+            Evenement(c.created_at, c.auteur, "commentaire", c.fiche_id, c.fiche.titre, c.texte[:300])
+        )
     for h in (
         FicheAction.history.filter(id__in=visible_ids, history_type="~")
         .select_related("history_user")
         .order_by("-history_date")[:limit]
     ):
-        events.append(Evenement(h.history_date, h.history_user, "modification", h.id, h.titre, "Fiche modifiée"))
+        events.append(
+            Evenement(h.history_date, h.history_user, "modification", h.id, h.titre, "Fiche modifiée")
+        )
     for h in (
         Financement.history.filter(fiche_id__in=visible_ids)
         .select_related("history_user", "financeur")
@@ -110,8 +125,14 @@ def activite(projet, fiches_visibles: QuerySet, limit: int = 20) -> list[Eveneme
     ):
         verb = KIND_LABELS.get(h.history_type, "")
         events.append(
-            Evenement(h.history_date, h.history_user, "financement", h.fiche_id, "",
-                      f"{verb} d'un financement : {h.financeur} {h.montant} € ({h.get_statut_display()})")
+            Evenement(
+                h.history_date,
+                h.history_user,
+                "financement",
+                h.fiche_id,
+                "",
+                f"{verb} d'un financement : {h.financeur} {h.montant} € ({h.get_statut_display()})",
+            )
         )
     events.sort(key=lambda e: e.date, reverse=True)
     events = events[:limit]

@@ -82,7 +82,9 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
     # 1. by status (+ late ones, in the same GROUP BY)
     statuts = {
         row["statut"]: row
-        for row in fiches.order_by().values("statut").annotate(n=Count("id"), retard=Count("id", filter=en_retard_q()))
+        for row in fiches.order_by()
+        .values("statut")
+        .annotate(n=Count("id"), retard=Count("id", filter=en_retard_q()))
     }
     for value, label in Statut.choices:
         row = statuts.get(value, {"n": 0, "retard": 0})
@@ -103,7 +105,9 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
     result.par_theme.sort(key=lambda t: (-t["n"], t["libelle"]))
 
     # 5. total cost
-    result.cout_ht = money(LigneCout.objects.filter(**_prefixed(f, "fiche__")).aggregate(s=Sum("montant_ht"))["s"])
+    result.cout_ht = money(
+        LigneCout.objects.filter(**_prefixed(f, "fiche__")).aggregate(s=Sum("montant_ht"))["s"]
+    )
 
     # 6. by financeur (retained lines; secured ones apart)
     rows = (
@@ -126,7 +130,13 @@ def calculer_agregats(niveau: str = "national", code: str | int | None = None) -
         result.finance += montant
         result.acquis += acquis
         result.par_financeur.append(
-            {"financeur": financeur.slug, "libelle": financeur.nom, "n": r["n"], "montant": montant, "acquis": acquis}
+            {
+                "financeur": financeur.slug,
+                "libelle": financeur.nom,
+                "n": r["n"],
+                "montant": montant,
+                "acquis": acquis,
+            }
         )
     result.par_financeur.sort(key=lambda r: -r["montant"])
     return result

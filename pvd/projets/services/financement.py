@@ -93,7 +93,9 @@ def _euros(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",") + " €"
 
 
-def calculer_plan(cout: Decimal, lignes: Iterable[Ligne], plafond_aides_publiques: Decimal = Decimal("80")) -> Plan:
+def calculer_plan(
+    cout: Decimal, lignes: Iterable[Ligne], plafond_aides_publiques: Decimal = Decimal("80")
+) -> Plan:
     """Derived figures and warnings of a financing plan (cost HT and its lines)."""
     cout = money(cout)
     finance = aides = publiques = acquis = ZERO

@@ -145,9 +145,13 @@ def modele_vide() -> bytes:
 def exporter_projet(projet: ProjetDeTerritoire, fiches=None) -> bytes:
     """The project's actions (or ``fiches``, a queryset already filtered by the policy) in the template."""
     fiches = (fiches if fiches is not None else projet.fiches.all()).filter(projet=projet)
-    fiches = fiches.select_related("axe", "pilote", "commune").prefetch_related(
-        "themes", "couts", "financements__financeur", "financements__dispositif", "etapes", "indicateurs"
-    ).order_by("numero")
+    fiches = (
+        fiches.select_related("axe", "pilote", "commune")
+        .prefetch_related(
+            "themes", "couts", "financements__financeur", "financements__dispositif", "etapes", "indicateurs"
+        )
+        .order_by("numero")
+    )
     rows: dict[str, list[list]] = {s: [] for s in COLUMNS}
     for f in fiches:
         rows[FICHES].append(
@@ -169,7 +173,9 @@ def exporter_projet(projet: ProjetDeTerritoire, fiches=None) -> bytes:
             ]
         )
         for c in f.couts.all():
-            rows[COUTS].append([f.numero, c.get_nature_display(), c.annee, c.libelle, c.montant_ht, c.montant_ttc])
+            rows[COUTS].append(
+                [f.numero, c.get_nature_display(), c.annee, c.libelle, c.montant_ht, c.montant_ttc]
+            )
         for fi in f.financements.all():
             rows[FINANCEMENTS].append(
                 [
@@ -187,7 +193,9 @@ def exporter_projet(projet: ProjetDeTerritoire, fiches=None) -> bytes:
         for e in f.etapes.all():
             rows[ETAPES].append([f.numero, e.ordre, e.libelle, e.date_prevue, "oui" if e.faite else "non"])
         for i in f.indicateurs.all():
-            rows[INDICATEURS].append([f.numero, i.nom, i.unite, i.valeur_initiale, i.cible, i.valeur_actuelle])
+            rows[INDICATEURS].append(
+                [f.numero, i.nom, i.unite, i.valeur_initiale, i.cible, i.valeur_actuelle]
+            )
     return _workbook(rows)
 
 
@@ -263,7 +271,9 @@ class _Reader:
         self.report = report
         self.themes = _Lookup(((t.slug, t.nom), t) for t in Theme.objects.all())
         self.financeurs = _Lookup(((f.slug, f.nom, f.sigle), f) for f in Financeur.objects.all())
-        self.dispositifs = _Lookup(((d.slug, d.nom, d.sigle), d) for d in Dispositif.objects.select_related("financeur"))
+        self.dispositifs = _Lookup(
+            ((d.slug, d.nom, d.sigle), d) for d in Dispositif.objects.select_related("financeur")
+        )
         self.statuts = _choices_lookup(Statut.choices)
         self.statuts_fin = _choices_lookup(StatutFinancement.choices)
         self.natures = _choices_lookup(Nature.choices)
@@ -281,10 +291,14 @@ class _Reader:
         try:
             wb = load_workbook(fileobj, read_only=True, data_only=True)
         except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # noqa: BLE001
-            self.report.error(None, "fichier", f"ce n'est pas un classeur XLSX lisible ({exc.__class__.__name__}).")
+            self.report.error(
+                None, "fichier", f"ce n'est pas un classeur XLSX lisible ({exc.__class__.__name__})."
+            )
             return parsed
         if FICHES not in wb.sheetnames:
-            self.report.error(None, "feuille", f"la feuille « {FICHES} » est absente (utilisez le modèle fourni).")
+            self.report.error(
+                None, "feuille", f"la feuille « {FICHES} » est absente (utilisez le modèle fourni)."
+            )
             return parsed
         for sheet in (FICHES, *CHILD_SHEETS):
             if sheet not in wb.sheetnames:
@@ -301,7 +315,9 @@ class _Reader:
 
     def _rows(self, ws, sheet: str) -> list[_Row]:
         columns = COLUMNS[sheet]
-        by_header = {_key(header): key for key, header, _ in columns} | {_key(key): key for key, _, _ in columns}
+        by_header = {_key(header): key for key, header, _ in columns} | {
+            _key(key): key for key, _, _ in columns
+        }
         iterator = ws.iter_rows(values_only=True)
         header = next(iterator, None)
         if header is None:
@@ -334,7 +350,9 @@ class _Reader:
         if required and not v:
             self.error(sheet, row.line, label, "valeur obligatoire manquante.")
         if len(v) > max_length:
-            self.error(sheet, row.line, label, f"texte trop long ({len(v)} caractères, {max_length} au plus).")
+            self.error(
+                sheet, row.line, label, f"texte trop long ({len(v)} caractères, {max_length} au plus)."
+            )
         return v
 
     def _opt(self, sheet, row, key, label, convert, what):
@@ -391,7 +409,9 @@ class _Reader:
             d = {}
             numero = self._text(S, row, "numero", "Numéro", required=True, max_length=20)
             if numero and numero.lower() in seen:
-                self.error(S, row.line, "Numéro", f"numéro {numero} en double (déjà ligne {seen[numero.lower()]}).")
+                self.error(
+                    S, row.line, "Numéro", f"numéro {numero} en double (déjà ligne {seen[numero.lower()]})."
+                )
             seen[numero.lower()] = row.line
             d["numero"] = numero
             d["titre"] = self._text(S, row, "titre", "Titre", required=True)
@@ -402,19 +422,36 @@ class _Reader:
                 if name.strip():
                     theme = self.themes.get(name)
                     if theme is None:
-                        self.error(S, row.line, "Thèmes", f"thème inconnu : « {name.strip()} » (voir la feuille « {AIDE} »).")
+                        self.error(
+                            S,
+                            row.line,
+                            "Thèmes",
+                            f"thème inconnu : « {name.strip()} » (voir la feuille « {AIDE} »).",
+                        )
                     else:
                         themes.append(theme)
             d["themes"] = themes
             d["statut"] = self._choice(S, row, "statut", "Statut", self.statuts, default=Statut.IDEE)
             d["maitre_ouvrage_type"] = self._choice(
-                S, row, "maitre_ouvrage_type", "Type de maître d'ouvrage", self.mo_types, default=MaitreOuvrage.COMMUNE
+                S,
+                row,
+                "maitre_ouvrage_type",
+                "Type de maître d'ouvrage",
+                self.mo_types,
+                default=MaitreOuvrage.COMMUNE,
             )
-            d["maitre_ouvrage_nom"] = self._text(S, row, "maitre_ouvrage_nom", "Nom du maître d'ouvrage", max_length=200)
+            d["maitre_ouvrage_nom"] = self._text(
+                S, row, "maitre_ouvrage_nom", "Nom du maître d'ouvrage", max_length=200
+            )
             email = str(row.data.get("pilote") or "").strip().lower()
             d["pilote"] = users.get(email)
             if email and d["pilote"] is None:
-                self.warning(S, row.line, "Pilote (e-mail)", f"aucun utilisateur {email} : action importée sans pilote.")
+                self.warning(
+                    S,
+                    row.line,
+                    "Pilote (e-mail)",
+                    f"aucun utilisateur {email} : action importée sans pilote.",
+                )
             code = str(row.data.get("commune") or "").strip()
             d["commune"] = None
             if code:
@@ -425,8 +462,16 @@ class _Reader:
                     self.error(S, row.line, "Commune (code INSEE)", f"code commune inconnu : « {code} ».")
                 else:
                     d["commune"] = commune
-                    if commune.code not in self.laureat_communes and commune.epci_id != self.projet.laureat.epci_id:
-                        self.warning(S, row.line, "Commune (code INSEE)", f"{commune} est hors du territoire du lauréat.")
+                    if (
+                        commune.code not in self.laureat_communes
+                        and commune.epci_id != self.projet.laureat.epci_id
+                    ):
+                        self.warning(
+                            S,
+                            row.line,
+                            "Commune (code INSEE)",
+                            f"{commune} est hors du territoire du lauréat.",
+                        )
             for key, label in (
                 ("date_debut_prevue", "Début prévu"),
                 ("date_fin_prevue", "Fin prévue"),
@@ -456,7 +501,10 @@ class _Reader:
                     self.error(sheet, row.line, "Numéro de l'action", "valeur obligatoire manquante.")
                 elif numero.lower() not in numeros:
                     self.error(
-                        sheet, row.line, "Numéro de l'action", f"aucune action {numero} dans la feuille « {FICHES} »."
+                        sheet,
+                        row.line,
+                        "Numéro de l'action",
+                        f"aucune action {numero} dans la feuille « {FICHES} ».",
                     )
                 row.data = self._child(sheet, row) | {"numero": numero.lower()}
 
@@ -469,12 +517,18 @@ class _Reader:
                 "montant_ht": self._money(sheet, row, "montant_ht", "Montant HT (€)", required=True),
                 "montant_ttc": self._money(sheet, row, "montant_ttc", "Montant TTC (€)"),
             }
-            if d["montant_ht"] is not None and d["montant_ttc"] is not None and d["montant_ttc"] < d["montant_ht"]:
+            if (
+                d["montant_ht"] is not None
+                and d["montant_ttc"] is not None
+                and d["montant_ttc"] < d["montant_ht"]
+            ):
                 self.error(sheet, row.line, "Montant TTC (€)", "inférieur au montant HT.")
             return d
         if sheet == FINANCEMENTS:
             d = {
-                "financeur": self._choice(sheet, row, "financeur", "Financeur", self.financeurs, required=True),
+                "financeur": self._choice(
+                    sheet, row, "financeur", "Financeur", self.financeurs, required=True
+                ),
                 "dispositif": self._choice(sheet, row, "dispositif", "Dispositif", self.dispositifs),
                 "montant": self._money(sheet, row, "montant", "Montant (€)", required=True),
                 "statut": self._choice(sheet, row, "statut", "Statut", self.statuts_fin, required=True),
@@ -490,7 +544,12 @@ class _Reader:
         if sheet == ETAPES:
             faite = _key(row.data.get("faite"))
             if faite not in ("", "oui", "non", "1", "0", "true", "false", "x"):
-                self.error(sheet, row.line, "Faite (oui/non)", f"valeur attendue oui ou non : « {row.data.get('faite')} ».")
+                self.error(
+                    sheet,
+                    row.line,
+                    "Faite (oui/non)",
+                    f"valeur attendue oui ou non : « {row.data.get('faite')} ».",
+                )
             ordre = self._opt(sheet, row, "ordre", "Ordre", lambda v: int(_decimal(v)), "ordre")
             if ordre is not None and not 0 <= ordre <= 32767:
                 self.error(sheet, row.line, "Ordre", f"ordre hors limites : {ordre}.")
@@ -504,13 +563,19 @@ class _Reader:
         return {
             "nom": self._text(sheet, row, "nom", "Nom", required=True, max_length=200),
             "unite": self._text(sheet, row, "unite", "Unité", max_length=40),
-            "valeur_initiale": self._opt(sheet, row, "valeur_initiale", "Valeur initiale", _decimal, "nombre"),
+            "valeur_initiale": self._opt(
+                sheet, row, "valeur_initiale", "Valeur initiale", _decimal, "nombre"
+            ),
             "cible": self._opt(sheet, row, "cible", "Cible", _decimal, "nombre"),
-            "valeur_actuelle": self._opt(sheet, row, "valeur_actuelle", "Valeur actuelle", _decimal, "nombre"),
+            "valeur_actuelle": self._opt(
+                sheet, row, "valeur_actuelle", "Valeur actuelle", _decimal, "nombre"
+            ),
         }
 
 
-def importer_fiches(projet: ProjetDeTerritoire, fileobj, filename: str, user=None, dry_run: bool = False) -> ImportReport:
+def importer_fiches(
+    projet: ProjetDeTerritoire, fileobj, filename: str, user=None, dry_run: bool = False
+) -> ImportReport:
     """Validate then (all or nothing) create/update the project's actions from a template workbook.
 
     An action whose number already exists in the project is updated (its status moved through
@@ -536,8 +601,16 @@ def _write(projet: ProjetDeTerritoire, parsed: _Parsed, user, report: ImportRepo
     created = updated = 0
     by_numero: dict[str, FicheAction] = {}
     fields = [
-        "titre", "description", "maitre_ouvrage_type", "maitre_ouvrage_nom", "pilote", "commune",
-        "date_debut_prevue", "date_fin_prevue", "date_debut_reelle", "date_fin_reelle",
+        "titre",
+        "description",
+        "maitre_ouvrage_type",
+        "maitre_ouvrage_nom",
+        "pilote",
+        "commune",
+        "date_debut_prevue",
+        "date_fin_prevue",
+        "date_debut_reelle",
+        "date_fin_reelle",
     ]
     with transaction.atomic():
         for row in parsed.fiches:
@@ -557,7 +630,9 @@ def _write(projet: ProjetDeTerritoire, parsed: _Parsed, user, report: ImportRepo
                     setattr(fiche, f, d[f])
                 fiche._history_user = user
                 fiche.save()
-                TransitionStatut.objects.create(fiche=fiche, de="", vers=fiche.statut, date=now, par=user, commentaire="Import")
+                TransitionStatut.objects.create(
+                    fiche=fiche, de="", vers=fiche.statut, date=now, par=user, commentaire="Import"
+                )
                 created += 1
             else:
                 old = fiche.statut

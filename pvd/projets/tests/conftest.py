@@ -21,13 +21,17 @@ def make_user(email: str, role: str | None = None, **scope) -> User:
 
 
 def make_projet(laureat, axes=("Revitaliser le centre-bourg", "Habiter le centre")) -> ProjetDeTerritoire:
-    projet = ProjetDeTerritoire.objects.create(laureat=laureat, titre=f"Projet de territoire de {laureat.nom}")
+    projet = ProjetDeTerritoire.objects.create(
+        laureat=laureat, titre=f"Projet de territoire de {laureat.nom}"
+    )
     for i, titre in enumerate(axes, start=1):
         Axe.objects.create(projet=projet, ordre=i, titre=titre)
     return projet
 
 
-def make_fiche(projet, titre="Rénovation des halles", cout="100000", financements=(), themes=("commerce",), **fields):
+def make_fiche(
+    projet, titre="Rénovation des halles", cout="100000", financements=(), themes=("commerce",), **fields
+):
     fiche = FicheAction(projet=projet, titre=titre, axe=projet.axes.first(), **fields)
     creer_fiche(fiche, themes=list(Theme.objects.filter(slug__in=themes)))
     if cout is not None:

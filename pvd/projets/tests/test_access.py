@@ -13,7 +13,9 @@ from .conftest import make_fiche, make_user
 @pytest.fixture
 def fiche(montbard, organisation_bdt):
     """An action of Montbard (Côte-d'Or, BFC) financed by the Banque des Territoires."""
-    return make_fiche(montbard, financements=[("banque-des-territoires", "20000", "accorde"), ("etat", "30000", "prevu")])
+    return make_fiche(
+        montbard, financements=[("banque-des-territoires", "20000", "accorde"), ("etat", "30000", "prevu")]
+    )
 
 
 @pytest.fixture
@@ -42,8 +44,17 @@ EDIT = {"collectivite", "delegue"}
 
 @pytest.mark.parametrize(
     "who",
-    ["anonymous", "collectivite", "collectivite_autre", "delegue", "delegue_autre", "referent", "referent_autre",
-     "partenaire", "partenaire_autre"],
+    [
+        "anonymous",
+        "collectivite",
+        "collectivite_autre",
+        "delegue",
+        "delegue_autre",
+        "referent",
+        "referent_autre",
+        "partenaire",
+        "partenaire_autre",
+    ],
 )
 def test_matrix(client, montbard, autre, organisation_bdt, fiche, autre_fiche, who):
     users = _users(montbard, autre, organisation_bdt)
@@ -62,7 +73,9 @@ def test_matrix(client, montbard, autre, organisation_bdt, fiche, autre_fiche, w
     assert (fiche in listed) == (who in VIEW)
     api_ids = [item["id"] for item in client.get("/api/v1/projets/fiches").json()["items"]]
     assert (fiche.pk in api_ids) == (who in VIEW)
-    assert (line.pk in [i["id"] for i in client.get("/api/v1/projets/financements").json()["items"]]) == (who in VIEW)
+    assert (line.pk in [i["id"] for i in client.get("/api/v1/projets/financements").json()["items"]]) == (
+        who in VIEW
+    )
     export = client.get("/projets/?format=csv").content.decode()
     assert (fiche.titre in export) == (who in VIEW)
     # never someone else's territory
@@ -73,7 +86,9 @@ def test_matrix(client, montbard, autre, organisation_bdt, fiche, autre_fiche, w
     # writes
     edit_page = client.get(f"/projets/fiches/{fiche.pk}/modifier/").status_code
     api_patch = client.patch(
-        f"/api/v1/projets/fiches/{fiche.pk}", json.dumps({"version": 1, "titre": "Piraté"}), content_type="application/json"
+        f"/api/v1/projets/fiches/{fiche.pk}",
+        json.dumps({"version": 1, "titre": "Piraté"}),
+        content_type="application/json",
     ).status_code
     line_edit = client.post(
         f"/projets/lignes/financements/{line.pk}/modifier/",
@@ -120,7 +135,10 @@ def test_collectivite_creates_actions_only_in_its_own_project(client, montbard, 
 def test_referent_reads_but_cannot_write(client, montbard, fiche):
     client.force_login(make_user("sgar@bfc.fr", Role.REFERENT_REGIONAL, region_id="27"))
     assert client.get(f"/projets/fiches/{fiche.pk}/").status_code == 200
-    assert client.post(f"/projets/fiches/{fiche.pk}/statut/", {"vers": "en_etude", "version": 1}).status_code == 403
+    assert (
+        client.post(f"/projets/fiches/{fiche.pk}/statut/", {"vers": "en_etude", "version": 1}).status_code
+        == 403
+    )
     assert client.get(f"/projets/laureat/{montbard.laureat_id}/modifier/").status_code == 403
 
 

@@ -16,7 +16,9 @@ from pvd.projets.services.financement import (
     taux,
 )
 
-amounts = st.decimals(min_value=0, max_value=Decimal("50000000"), places=2, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=0, max_value=Decimal("50000000"), places=2, allow_nan=False, allow_infinity=False
+)
 statuts = st.sampled_from(["prevu", "sollicite", "accorde", "verse", "refuse"])
 lignes = st.lists(
     st.builds(Ligne, montant=amounts, statut=statuts, public=st.booleans(), porteur=st.booleans()), max_size=8
@@ -73,7 +75,9 @@ def test_refused_lines_and_order_do_not_matter(cout, lignes):
 def test_public_aid_exactly_at_the_ceiling_is_allowed(cout, plafond):
     at = (cout * plafond / 100).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
     assert not depasse_plafond(cout, at, plafond)
-    assert depasse_plafond(cout, at + Decimal("0.01"), plafond) == ((at + Decimal("0.01")) * 100 > cout * plafond)
+    assert depasse_plafond(cout, at + Decimal("0.01"), plafond) == (
+        (at + Decimal("0.01")) * 100 > cout * plafond
+    )
 
 
 @given(part=amounts, total=amounts)
@@ -99,9 +103,13 @@ def test_default_ceiling_example():
         [Ligne(Decimal(70000)), Ligne(Decimal(20000), porteur=True), Ligne(Decimal(20000), public=False)],
     )
     assert plan.aides_publiques == 70000 and plan.autofinancement == 10000 and plan.reste_a_financer == 0
-    assert plan.alertes == ["Le plan de financement (110 000,00 €) dépasse le coût HT de l'action (100 000,00 €) de 10 000,00 €."]
+    assert plan.alertes == [
+        "Le plan de financement (110 000,00 €) dépasse le coût HT de l'action (100 000,00 €) de 10 000,00 €."
+    ]
 
 
-@pytest.mark.parametrize(("cout", "finance", "reste"), [("100", "30", "70"), ("100", "130", "0"), ("0", "0", "0")])
+@pytest.mark.parametrize(
+    ("cout", "finance", "reste"), [("100", "30", "70"), ("100", "130", "0"), ("0", "0", "0")]
+)
 def test_reste_a_financer_examples(cout, finance, reste):
     assert reste_a_financer(Decimal(cout), Decimal(finance)) == Decimal(reste)

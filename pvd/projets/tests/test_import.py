@@ -8,9 +8,24 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from pvd.projets.models import Etape, FicheAction, Financement, Indicateur, LigneCout, Statut, TransitionStatut
-from pvd.projets.services.modele import COLUMNS, FICHES, FINANCEMENTS, exporter_projet, importer_fiches, modele_vide
+from pvd.projets.models import (
+    Etape,
+    FicheAction,
+    Financement,
+    Indicateur,
+    LigneCout,
+    Statut,
+    TransitionStatut,
+)
 from pvd.projets.services.fiches import changer_statut
+from pvd.projets.services.modele import (
+    COLUMNS,
+    FICHES,
+    FINANCEMENTS,
+    exporter_projet,
+    importer_fiches,
+    modele_vide,
+)
 
 from .conftest import make_fiche, make_user
 
@@ -20,7 +35,9 @@ pytestmark = pytest.mark.django_db
 def _snapshot(projet) -> list[dict]:
     """Everything that makes an action, without database ids."""
     out = []
-    for f in projet.fiches.order_by("numero").prefetch_related("themes", "couts", "financements", "etapes", "indicateurs"):
+    for f in projet.fiches.order_by("numero").prefetch_related(
+        "themes", "couts", "financements", "etapes", "indicateurs"
+    ):
         out.append({
             "numero": f.numero, "titre": f.titre, "description": f.description, "axe": f.axe.titre if f.axe else None,
             "themes": sorted(t.slug for t in f.themes.all()), "statut": f.statut,
@@ -46,14 +63,33 @@ def rich(montbard):
         date_debut_prevue=dt.date(2024, 3, 1), date_fin_prevue=dt.date(2026, 6, 30), maitre_ouvrage_nom="Ville de Montbard",
         financements=[("etat", "150000.50", "accorde"), ("region", "80000", "sollicite"), ("autofinancement", "69999.50", "prevu")],
     )  # fmt: skip
-    Financement.objects.filter(fiche=a, financeur__slug="etat").update(dispositif_id=1, annee=2024, date_demande=dt.date(2024, 1, 15))
-    LigneCout.objects.create(fiche=a, nature="investissement", annee=2024, montant_ht=Decimal("120000"), montant_ttc=Decimal("144000"))
-    LigneCout.objects.create(fiche=a, nature="investissement", annee=2025, libelle="Tranche 2", montant_ht=Decimal("180000"))
+    Financement.objects.filter(fiche=a, financeur__slug="etat").update(
+        dispositif_id=1, annee=2024, date_demande=dt.date(2024, 1, 15)
+    )
+    LigneCout.objects.create(
+        fiche=a,
+        nature="investissement",
+        annee=2024,
+        montant_ht=Decimal("120000"),
+        montant_ttc=Decimal("144000"),
+    )
+    LigneCout.objects.create(
+        fiche=a, nature="investissement", annee=2025, libelle="Tranche 2", montant_ht=Decimal("180000")
+    )
     Etape.objects.create(fiche=a, ordre=1, libelle="Diagnostic", faite=True, date_prevue=dt.date(2024, 2, 1))
     Etape.objects.create(fiche=a, ordre=2, libelle="Travaux")
-    Indicateur.objects.create(fiche=a, nom="Commerces ouverts", unite="nb", valeur_initiale=Decimal("3"), cible=Decimal("8"), valeur_actuelle=Decimal("5.5"))
+    Indicateur.objects.create(
+        fiche=a,
+        nom="Commerces ouverts",
+        unite="nb",
+        valeur_initiale=Decimal("3"),
+        cible=Decimal("8"),
+        valeur_actuelle=Decimal("5.5"),
+    )
     changer_statut(a, Statut.EN_ETUDE)
-    b = make_fiche(montbard, titre="Voie verte", themes=("mobilite",), cout="45000.99", maitre_ouvrage_type="epci")
+    b = make_fiche(
+        montbard, titre="Voie verte", themes=("mobilite",), cout="45000.99", maitre_ouvrage_type="epci"
+    )
     b.axe = None
     b.save()
     return montbard
@@ -118,7 +154,20 @@ def _workbook(fiches: list[list], financements: list[list] | None = None) -> io.
 
 def test_every_defect_is_reported_and_nothing_is_written(autre, admin_user):
     fiches = [
-        ["1.1", "Halle", "", "Axe 1", "commerce ; astrologie", "Idée", "Commune", "", "", "", "2025-01-01", "2024-01-01"],
+        [
+            "1.1",
+            "Halle",
+            "",
+            "Axe 1",
+            "commerce ; astrologie",
+            "Idée",
+            "Commune",
+            "",
+            "",
+            "",
+            "2025-01-01",
+            "2024-01-01",
+        ],
         ["1.1", "", "", "", "", "terminé", "Syndicat", "", "inconnu@x.fr", "99999", "32/13/2024"],
         ["1.3", "Voie verte", "", "", "Mobilité", "", "", "", "", "59295", "01/02/2025", "2026-12-31"],
     ]
@@ -173,7 +222,9 @@ def test_dry_run_and_refused_transition_on_update(montbard, admin_user):
     assert dry.ok and not dry.written
     fiche.refresh_from_db()
     assert fiche.titre == "Halle"
-    refused = importer_fiches(montbard, _workbook([["1.1", "Halle", "", "", "", "Réalisée"]]), "f.xlsx", admin_user)
+    refused = importer_fiches(
+        montbard, _workbook([["1.1", "Halle", "", "", "", "Réalisée"]]), "f.xlsx", admin_user
+    )
     assert not refused.ok and "Transition refusée" in refused.errors[0].reason
     ok.seek(0)
     done = importer_fiches(montbard, ok, "f.xlsx", admin_user)

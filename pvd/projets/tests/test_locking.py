@@ -20,7 +20,12 @@ def test_stale_action_form_is_refused(client, montbard, admin_user):
     fiche = make_fiche(montbard)
     client.force_login(admin_user)
     stale = _fiche_form(fiche, titre="Version d'Alice")  # both opened version 1
-    assert client.post(f"/projets/fiches/{fiche.pk}/modifier/", _fiche_form(fiche, titre="Version de Bob")).status_code == 302
+    assert (
+        client.post(
+            f"/projets/fiches/{fiche.pk}/modifier/", _fiche_form(fiche, titre="Version de Bob")
+        ).status_code
+        == 302
+    )
     response = client.post(f"/projets/fiches/{fiche.pk}/modifier/", stale)
     assert response.status_code == 409
     html = response.content.decode()
@@ -43,7 +48,9 @@ def test_stale_action_api_is_refused(client, montbard, admin_user):
     fiche.refresh_from_db()
     assert fiche.titre == "Bob"
     # a status change based on a stale version is refused too
-    stale_status = client.post(f"{url}/statut", json.dumps({"vers": "en_etude", "version": 1}), content_type="application/json")
+    stale_status = client.post(
+        f"{url}/statut", json.dumps({"vers": "en_etude", "version": 1}), content_type="application/json"
+    )
     assert stale_status.status_code == 409
     fiche.refresh_from_db()
     assert fiche.statut == "idee"
@@ -66,7 +73,11 @@ def test_stale_financing_line_form_and_api_are_refused(client, montbard, admin_u
     stale = client.patch(url, json.dumps({"version": 1, "montant": "4000"}), content_type="application/json")
     assert stale.status_code == 409
     assert stale.json()["changes"][0]["field"] == "montant"
-    fresh = client.patch(url, json.dumps({"version": 2, "montant": "4000", "statut": "sollicite"}), content_type="application/json")
+    fresh = client.patch(
+        url,
+        json.dumps({"version": 2, "montant": "4000", "statut": "sollicite"}),
+        content_type="application/json",
+    )
     assert fresh.status_code == 200 and fresh.json()["version"] == 3
     line.refresh_from_db()
     assert line.montant == 4000 and line.statut == "sollicite"

@@ -22,7 +22,11 @@ def _grow(projets, per_projet: int):
                 projet,
                 titre=f"Action {p}-{i}",
                 themes=("commerce", "habitat") if i % 2 else ("mobilite",),
-                financements=[("etat", "1000", "accorde"), ("region", "500", "prevu"), ("autofinancement", "300", "prevu")],
+                financements=[
+                    ("etat", "1000", "accorde"),
+                    ("region", "500", "prevu"),
+                    ("autofinancement", "300", "prevu"),
+                ],
             )
             changer_statut(fiche, "en_etude")
             Commentaire.objects.create(fiche=fiche, texte="RAS")
@@ -37,7 +41,11 @@ def _count(client, url: str) -> int:
 
 @pytest.mark.parametrize("role", ["admin", "delegue"])
 def test_queries_do_not_grow_with_data(client, montbard, admin_user, role):
-    user = admin_user if role == "admin" else make_user("ddt@21.fr", Role.DELEGUE_TERRITORIAL, departement_id="21")
+    user = (
+        admin_user
+        if role == "admin"
+        else make_user("ddt@21.fr", Role.DELEGUE_TERRITORIAL, departement_id="21")
+    )
     client.force_login(user)
     projets = [montbard] + [make_projet(make_laureat(code)) for code in COMMUNES[1:3]]
     _grow(projets, 2)

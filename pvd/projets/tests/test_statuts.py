@@ -5,7 +5,12 @@ import itertools
 import pytest
 
 from pvd.projets.models import FicheAction, Financement, Statut, StatutFinancement, TransitionStatut
-from pvd.projets.rules import FINANCEMENT_TRANSITIONS, TRANSITIONS, TransitionRefusee, verifier_transition_financement
+from pvd.projets.rules import (
+    FINANCEMENT_TRANSITIONS,
+    TRANSITIONS,
+    TransitionRefusee,
+    verifier_transition_financement,
+)
 from pvd.projets.services.fiches import changer_statut
 
 from .conftest import make_fiche, make_user
@@ -38,7 +43,12 @@ def test_every_transition(montbard, de, vers):
         transition = changer_statut(fiche, vers, user, commentaire="comité de projet")
         fiche.refresh_from_db()
         assert fiche.statut == vers
-        assert (transition.de, transition.vers, transition.par, transition.commentaire) == (de, vers, user, "comité de projet")
+        assert (transition.de, transition.vers, transition.par, transition.commentaire) == (
+            de,
+            vers,
+            user,
+            "comité de projet",
+        )
         assert transition.date is not None
         assert fiche.version == 2
         if vers == Statut.EN_COURS:
@@ -62,14 +72,22 @@ def test_unknown_status_is_refused(montbard):
         changer_statut(fiche, "termine")
 
 
-FIN_ALLOWED = {("prevu", "sollicite"), ("sollicite", "accorde"), ("sollicite", "refuse"), ("accorde", "verse"), ("refuse", "sollicite")}
+FIN_ALLOWED = {
+    ("prevu", "sollicite"),
+    ("sollicite", "accorde"),
+    ("sollicite", "refuse"),
+    ("accorde", "verse"),
+    ("refuse", "sollicite"),
+}
 
 
 def test_financing_table_is_the_documented_one():
     assert {(de, vers) for de, targets in FINANCEMENT_TRANSITIONS.items() for vers in targets} == FIN_ALLOWED
 
 
-@pytest.mark.parametrize(("de", "vers"), sorted(itertools.product(StatutFinancement.values, StatutFinancement.values)))
+@pytest.mark.parametrize(
+    ("de", "vers"), sorted(itertools.product(StatutFinancement.values, StatutFinancement.values))
+)
 def test_every_financing_transition(de, vers):
     if de == vers or (de, vers) in FIN_ALLOWED:
         verifier_transition_financement(de, vers)
@@ -81,11 +99,15 @@ def test_every_financing_transition(de, vers):
 def test_transition_through_the_page(client, montbard, admin_user):
     fiche = make_fiche(montbard)
     client.force_login(admin_user)
-    response = client.post(f"/projets/fiches/{fiche.pk}/statut/", {"vers": "realisee", "version": 1}, follow=True)
+    response = client.post(
+        f"/projets/fiches/{fiche.pk}/statut/", {"vers": "realisee", "version": 1}, follow=True
+    )
     assert "Transition refusée" in response.content.decode()
     fiche.refresh_from_db()
     assert fiche.statut == "idee"
-    client.post(f"/projets/fiches/{fiche.pk}/statut/", {"vers": "en_etude", "version": 1, "commentaire": "Go"})
+    client.post(
+        f"/projets/fiches/{fiche.pk}/statut/", {"vers": "en_etude", "version": 1, "commentaire": "Go"}
+    )
     fiche.refresh_from_db()
     assert fiche.statut == "en_etude"
     assert fiche.transitions.first().par == admin_user
