@@ -449,7 +449,7 @@ def _create_laureats(target: int, stdout) -> None:
     from pvd.programmes.factories import programme_pvd
     from pvd.territoires.models import Commune
 
-    existing = Laureat.objects.count()
+    existing = Laureat.objects.filter(demo=True).count()
     missing = target - existing
     if missing <= 0:
         return
@@ -498,7 +498,10 @@ def _create_laureats(target: int, stdout) -> None:
 
 
 def generate_national(laureats: int = 1650, fiches: int = 28000, stdout=None) -> dict[str, int]:
-    """Fill every laureate without a project up to ≈``fiches`` actions nationally (bulk inserts)."""
+    """Give every demo laureate without a project its share of ≈``fiches`` actions (bulk inserts).
+
+    Creates demo laureates from the referential until there are ``laureats`` of them.
+    """
     import sys
 
     stdout = stdout or sys.stdout
@@ -511,7 +514,7 @@ def generate_national(laureats: int = 1650, fiches: int = 28000, stdout=None) ->
         if not todo:
             stdout.write("Tous les lauréats ont déjà un projet : rien à générer.")
             return {}
-        per = max(1, round(fiches / max(1, Laureat.objects.count())))
+        per = max(1, round(fiches / max(1, Laureat.objects.filter(demo=True).count())))
         dispositifs = _dispositif_map()
         themes = dict(Theme.objects.values_list("slug", "pk"))
         financeurs = dict(Financeur.objects.values_list("slug", "pk"))

@@ -62,27 +62,33 @@ class FicheActionFilter(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(
         label="Région",
         field_name="projet__laureat__region",
-        queryset=Region.objects.current(),
+        queryset=Region.objects.current().only("code", "nom"),
         widget=FastSelect,
     )
     departement = django_filters.ModelChoiceFilter(
         label="Département",
         field_name="projet__laureat__departement",
-        queryset=Departement.objects.current(),
+        queryset=Departement.objects.current().only("code", "nom"),
         widget=FastSelect,
     )
     laureat = django_filters.CharFilter(
         label="Lauréat (identifiant)", field_name="projet__laureat__identifiant", lookup_expr="iexact"
     )
     theme = django_filters.ModelChoiceFilter(
-        label="Thème", field_name="themes", queryset=Theme.objects.all(), widget=FastSelect
+        label="Thème", field_name="themes", queryset=Theme.objects.only("id", "nom"), widget=FastSelect
     )
     statut = django_filters.ChoiceFilter(label="Statut", choices=Statut.choices, widget=FastSelect)
     financeur = django_filters.ModelChoiceFilter(
-        label="Financeur", queryset=Financeur.objects.all(), method="filter_financement", widget=FastSelect
+        label="Financeur",
+        queryset=Financeur.objects.only("id", "nom", "sigle"),
+        method="filter_financement",
+        widget=FastSelect,
     )
     dispositif = django_filters.ModelChoiceFilter(
-        label="Dispositif", queryset=Dispositif.objects.all(), method="filter_financement", widget=FastSelect
+        label="Dispositif",
+        queryset=Dispositif.objects.only("id", "nom", "sigle"),
+        method="filter_financement",
+        widget=FastSelect,
     )
     annee = django_filters.NumberFilter(label="Année", method="filter_annee", min_value=2000, max_value=2100)
     en_retard = django_filters.BooleanFilter(

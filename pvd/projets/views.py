@@ -42,6 +42,7 @@ from .models import (
     ParametresFinancement,
     ProjetDeTerritoire,
     Statut,
+    Theme,
 )
 from .rules import FINANCEMENT_RETENUS, TransitionRefusee, transitions_possibles
 from .services import activite as activite_service
@@ -394,6 +395,13 @@ def _money_by_fiche(ids) -> tuple[dict, dict]:
     return couts, finances
 
 
+LIST_FIELDS = (
+    "id", "numero", "titre", "statut", "date_debut_prevue", "date_fin_prevue", "projet__id",
+    "projet__laureat__id", "projet__laureat__nom", "projet__laureat__identifiant",
+)  # fmt: skip
+THEMES_LIGHT = Prefetch("themes", Theme.objects.only("id", "nom"))
+
+
 def fiches(request):
     """Actions across laureates, filtered; what the user's scope allows (anonymous: nothing)."""
     base = visible_to(request.user, FicheAction)
@@ -403,9 +411,9 @@ def fiches(request):
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request, filterset, fmt)
-    paginator = Paginator(
-        qs.select_related("projet__laureat", "axe", "commune").prefetch_related("themes"), PAGE_SIZE
-    )
+    # Only what the list shows: at national scale, building fewer and lighter objects is most of the time.
+    rows_qs = qs.select_related("projet__laureat").only(*LIST_FIELDS).prefetch_related(THEMES_LIGHT)
+    paginator = Paginator(rows_qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     couts, finances = _money_by_fiche([f.pk for f in rows])

@@ -34,11 +34,13 @@ def test_setup_demo_runs_the_loader(db):
 
 
 def test_generator_creates_laureates_from_the_referential(db):
-    make_laureat("21425")
+    make_laureat("21425", demo=True)
+    real = make_laureat("59295")  # a real laureate never gets generated data
     out = io.StringIO()
     counts = generate_national(laureats=12, fiches=200, stdout=out)
-    assert Laureat.objects.count() == 12
+    assert Laureat.objects.filter(demo=True).count() == 12
     assert Laureat.objects.filter(identifiant__startswith="nat-", demo=True).count() == 11
+    assert not ProjetDeTerritoire.objects.filter(laureat=real).exists()
     assert counts["projets"] == 12
     assert 150 <= counts["fiches"] <= 250 and counts["financements"] >= 2.5 * counts["fiches"]
     assert generate_national(laureats=12, fiches=200, stdout=out) == {}  # nothing left to generate

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = (
         "Génère un jeu national de démonstration (≈1 650 lauréats créés depuis le référentiel si besoin, "
         "≈28 000 fiches actions, ≈90 000 financements) pour les bancs d'essai. Idempotent : ne complète "
-        "que les lauréats sans projet."
+        "que les lauréats de démonstration sans projet ; les lauréats réels ne sont jamais touchés."
     )
 
     def add_arguments(self, parser):
