@@ -508,11 +508,14 @@ def generate_national(laureats: int = 1650, fiches: int = 28000, stdout=None) ->
     today = timezone.localdate()
     with transaction.atomic():
         _create_laureats(laureats, stdout)
+        # Only demo laureates: real ones never get generated projects.
         todo = list(
-            Laureat.objects.filter(projet__isnull=True).order_by("pk").values_list("pk", "identifiant", "nom")
+            Laureat.objects.filter(demo=True, projet__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "identifiant", "nom")
         )
         if not todo:
-            stdout.write("Tous les lauréats ont déjà un projet : rien à générer.")
+            stdout.write("Tous les lauréats de démonstration ont déjà un projet : rien à générer.")
             return {}
         per = max(1, round(fiches / max(1, Laureat.objects.filter(demo=True).count())))
         dispositifs = _dispositif_map()
