@@ -92,6 +92,7 @@ def _run(report) -> None:
     theme = Theme.objects.get(slug="commerce").pk
     urls = {
         "baseline /sante/": "/sante/",
+        "page d'accueil / (gabarit DSFR seul)": "/",
         "agrégats nationaux": "/projets/agregats/",
         "agrégats d'une région": "/projets/agregats/region/27/",
         "liste filtrée (thème + statut, page 3)": f"/projets/?theme={theme}&statut=en_cours&page=3",
@@ -113,6 +114,8 @@ def _run(report) -> None:
         timings[name] = measure(name, lambda url=url: client.get(url), repeat=15 if "baseline" in name else 9)
         report.line(f"{name}: {count[0]} requêtes SQL")
     baseline = timings.pop("baseline /sante/").median
+    home = timings.pop("page d'accueil / (gabarit DSFR seul)").median
+    report.ratio("page d'accueil / (gabarit DSFR seul, médiane)", home, baseline)
     for name, timing in timings.items():
         report.ratio(f"{name} (médiane)", timing.median, baseline)
     report.absolute("agrégats nationaux (médiane)", timings["agrégats nationaux"].median, target=0.200)
