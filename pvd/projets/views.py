@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -497,7 +498,16 @@ def agregats(request, niveau: str = "national", code: str | None = None):
     else:
         territoire = None
     context["territoire"] = territoire
-    context["a"] = calculer_agregats(niveau, territoire.pk if territoire else None)
+    context["a"] = a = calculer_agregats(niveau, territoire.pk if territoire else None)
+    # Series for the DSFR charts (@gouvfr/dsfr-chart web components); the tables stay the reference.
+    context["chart_statuts"] = {
+        "x": json.dumps([[s["libelle"] for s in a.par_statut]]),
+        "y": json.dumps([[s["n"] for s in a.par_statut]]),
+    }
+    context["chart_financeurs"] = {
+        "x": json.dumps([[f["libelle"] for f in a.par_financeur]]),
+        "y": json.dumps([[round(float(f["montant"])) for f in a.par_financeur]]),
+    }
     context["regions"] = Region.objects.current().order_by("nom") if niveau == "national" else None
     if niveau == "region":
         context["departements"] = territoire.departements.order_by("code")

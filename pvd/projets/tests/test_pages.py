@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles import finders
 from openpyxl import load_workbook
 
 from pvd.comptes.models import Role
@@ -145,7 +146,11 @@ def test_aggregates(client, montbard, autre):
         financements=[("etat", "1000", "accorde"), ("region", "500", "refuse")],
     )
     make_fiche(autre, themes=("commerce",), financements=[("etat", "2000", "prevu")])
-    national = client.get("/projets/agregats/").context["a"]
+    response = client.get("/projets/agregats/")
+    national = response.context["a"]
+    html = response.content.decode()
+    assert "<bar-chart" in html and "vendor/dsfr-chart/dist/BarChart/BarChart.js" in html
+    assert finders.find("vendor/dsfr-chart/dist/BarChart/BarChart.js") is not None
     assert national.nb_fiches == 2 and national.nb_projets == 2
     assert national.cout_ht == 200000 and national.finance == 3000 and national.acquis == 1000
     themes = {t["theme"]: t["n"] for t in national.par_theme}
