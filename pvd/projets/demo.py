@@ -281,9 +281,18 @@ def action_specs(
     while len(picks) < n:
         picks.append(rng.choice(CATALOGUE))
     statuts, weights = zip(*STATUTS, strict=True)
-    for i, (titre, themes, axe, (lo, hi), nature, schemes) in enumerate(picks, start=1):
+    per_axis: dict[int, int] = {}
+    for titre, themes, axe, (lo, hi), nature, schemes in picks:
         statut = rng.choices(statuts, weights)[0]
-        start = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 5))
+        # Dates consistent with the status (about a quarter of the open actions end up late).
+        if statut in (Statut.REALISEE, Statut.ABANDONNEE):
+            start = today - dt.timedelta(days=rng.randrange(400, 1800))
+        elif statut in (Statut.EN_COURS, Statut.SUSPENDUE):
+            start = today - dt.timedelta(days=rng.randrange(30, 900))
+        elif statut == Statut.PROGRAMMEE:
+            start = today + dt.timedelta(days=rng.randrange(-90, 400))
+        else:
+            start = today + dt.timedelta(days=rng.randrange(-60, 900))
         end = start + dt.timedelta(days=rng.randrange(180, 1100))
         debut_reel = fin_reelle = None
         if statut in (Statut.EN_COURS, Statut.REALISEE, Statut.SUSPENDUE):
@@ -297,7 +306,7 @@ def action_specs(
             couts = [(nature, years[0], first), (nature, years[-1], cost - first)]
         else:
             couts = [(nature, years[0], cost)]
-        aid_share = rng.uniform(0.35, 0.85)
+        aid_share = rng.uniform(0.45, 0.85)
         lines: list[tuple[str, str | None, Decimal, str, int]] = []
         used = [s for s in schemes if rng.random() < 0.9] or schemes[:1]
         split = [rng.uniform(1, 3) for _ in used]
@@ -321,7 +330,7 @@ def action_specs(
                 )
             )
         if rng.random() < 0.85:  # own funds declared
-            own = _round(float(cost) * rng.uniform(0.15, max(0.16, 1 - aid_share)))
+            own = _round(float(cost) * (1 - aid_share) * rng.uniform(0.5, 1.0))
             lines.append(("autofinancement", None, own, rng.choice(FIN_STATUTS[statut]), years[0]))
         etapes = [
             ("Étude de faisabilité", statut not in (Statut.IDEE, Statut.EN_ETUDE)),
@@ -331,9 +340,10 @@ def action_specs(
             ),
             ("Travaux / mise en œuvre", statut == Statut.REALISEE),
         ]
+        per_axis[axe] = per_axis.get(axe, 0) + 1
         specs.append(
             ActionSpec(
-                numero=f"{axe + 1}.{i}",
+                numero=f"{axe + 1}.{per_axis[axe]}",
                 titre=titre,
                 themes=themes,
                 axe=axe,
