@@ -369,7 +369,29 @@ def _dispositif_map() -> dict[str, str | None]:
 
 
 # --- Demo (ORM, history kept) ---------------------------------------------------------------
+def _link_partner_organisations() -> int:
+    """Link the funders to the partner organisations of the same name or acronym, when they exist."""
+    from django.db.models import Q
+
+    from pvd.comptes.models import Organisation
+
+    linked = 0
+    for financeur in Financeur.objects.filter(organisation__isnull=True):
+        names = Q(nom__iexact=financeur.nom) | Q(sigle__iexact=financeur.nom)
+        if financeur.sigle:
+            names |= Q(sigle__iexact=financeur.sigle) | Q(nom__iexact=financeur.sigle)
+        organisation = Organisation.objects.filter(names).first()
+        if organisation is not None:
+            financeur.organisation = organisation
+            financeur.save(update_fields=["organisation"])
+            linked += 1
+    return linked
+
+
 def load_demo(stdout) -> None:
+    linked = _link_partner_organisations()
+    if linked:
+        stdout.write(f"Financeurs reliés à leur organisation partenaire : {linked}.")
     today = timezone.localdate()
     dispositifs = _dispositif_map()
     themes = {t.slug: t for t in Theme.objects.all()}

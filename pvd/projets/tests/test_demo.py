@@ -27,6 +27,16 @@ def test_load_demo_is_idempotent_and_realistic(db):
     assert plan_de(fiche).cout > 0
 
 
+def test_load_demo_links_funders_to_partner_organisations(db):
+    from pvd.comptes.models import Organisation
+    from pvd.projets.models import Financeur
+
+    anah = Organisation.objects.create(nom="Agence nationale de l'habitat", sigle="Anah")
+    load_demo(io.StringIO())
+    assert Financeur.objects.get(slug="anah").organisation == anah
+    assert Financeur.objects.get(slug="etat").organisation is None
+
+
 def test_setup_demo_runs_the_loader(db):
     make_laureat("21425", demo=True)
     call_command("setup_demo", stdout=io.StringIO())
