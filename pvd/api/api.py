@@ -62,6 +62,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/comptes", "pvd.comptes.api.router"),
     ("/territoires/", "pvd.territoires.api.router"),
     ("/ingenierie/", "pvd.ingenierie.api.router"),
+    ("projets/", "pvd.projets.api.router"),
 ]
 
 for prefix, dotted in ROUTERS:

@@ -11,6 +11,7 @@ DEMO_LOADERS: list[str] = [
     "pvd.programmes.demo.load_demo",
     "pvd.comptes.demo.load_demo",
     "pvd.ingenierie.demo.load_demo",
+    "pvd.projets.demo.load_demo",
 ]
 
 DEMO_EMAIL = "admin@pvd.localhost"
