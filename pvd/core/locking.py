@@ -274,11 +274,21 @@ def save_with_version(
                 save_kwargs["update_fields"] = set(save_kwargs["update_fields"]) | {"version"}
             instance.save(**save_kwargs)
             return instance
+    raise stale_error(instance, expected)
+
+
+def stale_error(instance: models.Model, expected_version: int) -> StaleEditError:
+    """The ``StaleEditError`` describing what changed in ``instance``'s record since ``expected_version``.
+
+    For services that refuse a step decided on a stale version before writing anything.
+    """
+    model = type(instance)
+    expected = int(expected_version)
     current = model._base_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
     if current is None:
-        raise StaleEditError(instance, expected, None, [])
+        return StaleEditError(instance, expected, None, [])
     who, when = _last_author(model, instance.pk)
-    raise StaleEditError(instance, expected, current, changes_since(instance, expected), who, when)
+    return StaleEditError(instance, expected, current, changes_since(instance, expected), who, when)
 
 
 class VersionedModelFormMixin:

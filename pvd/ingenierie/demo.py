@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from pvd.programmes.models import Laureat
 
-from .models import Cofinancement, Enveloppe, OperationHabitat, PartPoste, PosteChefDeProjet
+from .models import (
+    Cofinancement,
+    DerogationEnveloppe,
+    Enveloppe,
+    EnveloppeDepartement,
+    OperationHabitat,
+    PartPoste,
+    PosteChefDeProjet,
+)
 from .services import workflow
 
 Etat = PosteChefDeProjet.Etat
@@ -170,6 +178,12 @@ def _creer_demandes(
                 date=min(today, dt.date(annee, 12, 1)),
                 libelle="Solde",
             )
+    instruites = [cof for i, cof in demandes if i % 5 == 1]
+    if instruites and not DerogationEnveloppe.objects.exists():
+        # a référent régional's override, authorised ahead of the grant (recorded: who, when, why)
+        workflow.autoriser_depassement(
+            instruites[0], acteur, motif="Recrutement prioritaire : dépassement autorisé (démonstration)"
+        )
     return len(demandes), enveloppes
 
 
@@ -182,11 +196,29 @@ def _creer_enveloppes(laureats: list[Laureat], annee: int) -> int:
         )
         besoin = sum((c.montant_etat for c in demandes), Decimal(0))
         montant = max(Decimal(50_000), (besoin * Decimal("1.1") / 1000).quantize(Decimal(1)) * 1000)
-        _, was_created = Enveloppe.objects.get_or_create(
+        # one région's envelope is split by département (110 % of each one's requests)
+        parts = {} if EnveloppeDepartement.objects.exists() else _parts_departements(demandes)
+        montant = max(montant, sum(parts.values(), Decimal(0)))
+        enveloppe, was_created = Enveloppe.objects.get_or_create(
             programme_id=programme_id,
             region_id=region_id,
             annee=annee,
             defaults={"montant": montant, "commentaire": "Enveloppe de démonstration"},
         )
+        if was_created:
+            for departement_id, part in parts.items():
+                EnveloppeDepartement.objects.create(
+                    enveloppe=enveloppe, departement_id=departement_id, montant=part
+                )
         created += was_created
     return created
+
+
+def _parts_departements(demandes) -> dict[str, Decimal]:
+    besoins: dict[str, Decimal] = {}
+    for c in demandes:
+        besoins[c.departement_id] = besoins.get(c.departement_id, Decimal(0)) + c.montant_etat
+    return {
+        dep: max(Decimal(10_000), -(-(b * Decimal("1.1")) // 1000) * 1000)
+        for dep, b in sorted(besoins.items())
+    }

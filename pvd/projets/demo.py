@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from pvd.programmes.models import Laureat, LaureatCommune
+from pvd.programmes.models import Laureat, LaureatCommune, Programme
 
 from .models import (
     Axe,
@@ -34,6 +34,7 @@ from .models import (
     LigneCout,
     MaitreOuvrage,
     Nature,
+    ParametresFinancement,
     ProjetDeTerritoire,
     Statut,
     StatutFinancement,
@@ -389,6 +390,9 @@ def _link_partner_organisations() -> int:
 
 
 def load_demo(stdout) -> None:
+    for programme in Programme.objects.filter(laureats__demo=True).distinct():
+        # the legal share of public aid, explicit for the demo programmes (default value)
+        ParametresFinancement.objects.get_or_create(programme=programme)
     linked = _link_partner_organisations()
     if linked:
         stdout.write(f"Financeurs reliés à leur organisation partenaire : {linked}.")

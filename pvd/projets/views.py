@@ -63,16 +63,6 @@ def laureat_url(laureat: Laureat) -> str | None:
         return None
 
 
-def history_url(obj) -> str | None:
-    """The shared history page (core) when it exists; otherwise the page renders it itself."""
-    for args in ((obj._meta.app_label, obj._meta.model_name, obj.pk), (obj._meta.label_lower, obj.pk)):
-        try:
-            return reverse("core:history", args=args)
-        except NoReverseMatch:
-            continue
-    return None
-
-
 # --- Projet de territoire -------------------------------------------------------------------
 def projet(request, laureat_id: int):
     laureat = get_object_or_404(
@@ -190,7 +180,6 @@ def fiche(request, pk: int):
         plafond,
     )
     can_edit = can(request.user, "edit", fiche)
-    h_url = history_url(fiche)
     return render(
         request,
         "projets/fiche.html",
@@ -212,8 +201,6 @@ def fiche(request, pk: int):
             if can_edit and transitions_possibles(fiche.statut)
             else None,
             "commentaire_form": CommentaireForm(),
-            "history_url": h_url,
-            "historique": None if h_url else activite_service.historique_de(fiche),
         },
     )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
@@ -48,8 +49,26 @@ def _endpoints() -> dict:
 ENDPOINTS = _endpoints()
 
 
+@pytest.fixture(scope="module")
+def _matrix_world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction rolled back at its end (each test runs in a
+    savepoint inside it): the demo data of every app is costly to load for each of the models."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db):
+def world(_matrix_world, db):
+    return User.objects.get(pk=_matrix_world.pk)
+
+
+def _build_world() -> User:
     """Records of every current model, in two distinct regions/départements/organisations."""
     programme_pvd()
     make_laureat("21425")  # Montbard — Côte-d'Or (21), Bourgogne-Franche-Comté (27)
@@ -60,13 +79,8 @@ def world(db):
     Habilitation.grant(owner, Role.DELEGUE_TERRITORIAL, departement_id="35")
     ApiToken.issue(owner, "jeton du titulaire")
     if any(not m._base_manager.exists() for m in registered_models()):
-        # later apps' records: their demo data (only when some model has no record yet)
-        from django.utils.module_loading import import_string
-
-        from pvd.core.management.commands.setup_demo import DEMO_LOADERS
-
-        for dotted in DEMO_LOADERS:
-            import_string(dotted)(_Quiet())
+        # later apps' records: the demo set-up (administrator, then every app's demo data)
+        call_command("setup_demo", stdout=_Quiet())
     return owner
 
 

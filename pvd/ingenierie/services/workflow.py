@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from pvd.comptes.policy import can, require
-from pvd.core.locking import StaleEditError, _last_author, save_with_version
+from pvd.core.locking import save_with_version, stale_error
 
 from ..models import (
     Cofinancement,
@@ -46,10 +46,7 @@ def verifier_version(obj, expected_version: int | None) -> None:
     """Refuse at once a step decided on a stale version of the record (before any other check)."""
     if expected_version is None or int(expected_version) == obj.version:
         return
-    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
-    if stored is None:
-        raise StaleEditError(obj, int(expected_version), None, [])
-    raise StaleEditError(obj, int(expected_version), stored.version, [], *_last_author(stored))
+    raise stale_error(obj, int(expected_version))
 
 
 def euros(montant: Decimal) -> str:

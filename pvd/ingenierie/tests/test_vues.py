@@ -495,7 +495,8 @@ def test_operation_habitat_creee_puis_modifiee_avec_verrou(
     from pvd.ingenierie.models import OperationHabitat
 
     login(client, collectivite_lamballe)
-    assert client.get(reverse("ingenierie:operation_creer", args=[montbard.pk])).status_code == 404
+    # the laureate is public (visible), but another collectivité may not act on it
+    assert client.get(reverse("ingenierie:operation_creer", args=[montbard.pk])).status_code == 403
     login(client, collectivite_montbard)
     url = reverse("ingenierie:operation_creer", args=[montbard.pk])
     data = {

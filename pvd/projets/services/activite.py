@@ -22,69 +22,6 @@ class Evenement:
     details: list[str] = field(default_factory=list)
 
 
-def _field_label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
-
-
-def historique(records: list, model) -> list[dict]:
-    """Readable entries for history records (newest first): who, when, what changed.
-
-    ``records`` are consecutive historical records, newest first; one more than shown may be
-    passed so the oldest shown one has its predecessor (no extra query).
-    """
-    entries = []
-    for i, record in enumerate(records):
-        previous = records[i + 1] if i + 1 < len(records) else None
-        changes = []
-        if previous is not None and record.history_type == "~":
-            for f in record.tracked_fields:
-                if f.name in {"version", "updated_at", "created_at", "id"}:
-                    continue
-                old, new = getattr(previous, f.attname), getattr(record, f.attname)
-                if old != new:
-                    if f.is_relation:  # show the related records, not their keys
-                        old, new = getattr(previous, f.name, old), getattr(record, f.name, new)
-                    changes.append(
-                        {
-                            "champ": _field_label(model, f.name),
-                            "avant": _display(model, f.name, old),
-                            "apres": _display(model, f.name, new),
-                        }
-                    )
-        entries.append(
-            {
-                "date": record.history_date,
-                "auteur": record.history_user,
-                "type": KIND_LABELS.get(record.history_type, record.history_type),
-                "changes": changes,
-                "record": record,
-            }
-        )
-    return entries
-
-
-def _display(model, name: str, value):
-    if value in (None, ""):
-        return "—"
-    try:
-        f = model._meta.get_field(name)
-    except Exception:
-        return value
-    if f.choices:
-        return dict(f.choices).get(value, value)
-    return value
-
-
-def historique_de(obj, limit: int = 20) -> list[dict]:
-    records = list(
-        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
-    )
-    return historique(records, type(obj))[:limit]
-
-
 def activite(projet, fiches_visibles: QuerySet, limit: int = 20) -> list[Evenement]:
     """Recent transitions, comments and edits of the visible actions of a project (5 queries)."""
     visible_ids = fiches_visibles.filter(projet=projet).values("pk")

@@ -38,9 +38,13 @@ def test_load_demo_links_funders_to_partner_organisations(db):
 
 
 def test_setup_demo_runs_the_loader(db):
-    make_laureat("21425", demo=True)
+    laureat = make_laureat("21425", demo=True)
     call_command("setup_demo", stdout=io.StringIO())
-    assert ProjetDeTerritoire.objects.count() == 1
+    demo = Laureat.objects.filter(demo=True)
+    assert demo.count() > 1  # the programmes demo list came first
+    # every demo laureate, ours included, got exactly one project
+    assert ProjetDeTerritoire.objects.filter(laureat__in=demo).count() == demo.count()
+    assert ProjetDeTerritoire.objects.filter(laureat=laureat).count() == 1
 
 
 def test_generator_creates_laureates_from_the_referential(db):

@@ -73,7 +73,7 @@ def test_action_page_history_comments_and_ceiling(client, montbard, admin_user):
     client.post(f"/projets/fiches/{fiche.pk}/modifier/", form)
     client.post(f"/projets/fiches/{fiche.pk}/commentaires/", {"texte": "Permis déposé."})
     html = client.get(f"/projets/fiches/{fiche.pk}/").content.decode()
-    assert "Rénovation des halles → Halles rénovées" in html  # the history shows what changed
+    assert "« Rénovation des halles » → « Halles rénovées »" in html  # the history shows what changed
     assert "Permis déposé." in html
     assert "au-delà du plafond" not in html  # 70 % < 80 %
     ParametresFinancement.objects.create(programme=montbard.laureat.programme, plafond_aides_publiques=60)
