@@ -503,12 +503,7 @@ def enveloppe_editer(request, pk=None):
                             part.save()
                     for part in parts.deleted_objects:
                         part.delete()
-                    reparti = sum(p.montant for p in saved.departements.all())
-                    if reparti > saved.montant:
-                        raise ValidationError(
-                            f"Les parts départementales ({workflow.euros(reparti)}) dépassent le montant "
-                            f"de l'enveloppe ({workflow.euros(saved.montant)})."
-                        )
+                    workflow.verifier_repartition(saved)
         except StaleEditError as exc:
             form.add_error(None, str(exc))
             saved = None

@@ -325,6 +325,16 @@ def disponible(cof: Cofinancement, *, verrouiller: bool = False) -> tuple[Decima
     return reste, f"il reste {euros(reste)} sur {quoi}", enveloppe
 
 
+def verifier_repartition(enveloppe: Enveloppe) -> None:
+    """The départements' parts of an envelope never add up to more than the envelope."""
+    reparti = enveloppe.departements.aggregate(s=Sum("montant"))["s"] or ZERO
+    if reparti > enveloppe.montant:
+        raise TransitionRefusee(
+            f"Les parts départementales ({euros(reparti)}) dépassent le montant "
+            f"de l'enveloppe ({euros(enveloppe.montant)})."
+        )
+
+
 @transaction.atomic
 def autoriser_depassement(
     cof: Cofinancement, user, *, motif: str, montant: Decimal | None = None
