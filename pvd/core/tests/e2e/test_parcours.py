@@ -76,6 +76,13 @@ def test_live_search_results_pass_axe(page, axe):
         "/territoires/epci/242101491/",
         "/territoires/regions/27/",
         "/territoires/",
+        "/programmes/pvd/",
+        "/programmes/laureats/",
+        "/projets/",
+        "/projets/agregats/",
+        "/ingenierie/postes/",
+        "/ingenierie/simulateur/",
+        "/comptes/connexion/",
     ],
 )
 def test_no_serious_or_critical_accessibility_violation(page, axe, path):
