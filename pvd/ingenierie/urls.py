@@ -24,6 +24,5 @@ urlpatterns = [
     path("enveloppes/nouvelle/", views.enveloppe_editer, name="enveloppe_creer"),
     path("enveloppes/<int:pk>/", views.enveloppe, name="enveloppe"),
     path("enveloppes/<int:pk>/modifier/", views.enveloppe_editer, name="enveloppe_modifier"),
-    path("historique/<str:kind>/<int:pk>/", views.historique, name="historique"),
     path("simulateur/", views.simulateur, name="simulateur"),
 ]

@@ -27,7 +27,6 @@ from .models import (
     Cofinancement,
     DerogationEnveloppe,
     Enveloppe,
-    EnveloppeDepartement,
     OperationHabitat,
     PosteChefDeProjet,
 )
@@ -526,45 +525,6 @@ def enveloppe_editer(request, pk=None):
 
 
 # ---------------------------------------------------------------- history
-HISTORIQUES = {
-    "poste": PosteChefDeProjet,
-    "demande": Cofinancement,
-    "enveloppe": Enveloppe,
-    "operation": OperationHabitat,
-    "part-enveloppe": EnveloppeDepartement,
-}
-
-
-@login_required
-def historique(request, kind, pk):
-    model = HISTORIQUES.get(kind)
-    if model is None:
-        raise Http404
-    obj = get_object_or_404(visible_to(request.user, model), pk=pk)
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    entries = []
-    for record, previous in zip(records, [*records[1:], None], strict=True):
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous)
-            changes = [
-                (model._meta.get_field(c.field).verbose_name, c.old, c.new)
-                for c in delta.changes
-                if c.field not in ("version", "updated_at")
-            ]
-        entries.append({"record": record, "changes": changes})
-    return render(
-        request,
-        "ingenierie/historique.html",
-        {
-            "title": f"Historique — {obj}",
-            "obj": obj,
-            "entries": entries,
-            "retour": getattr(obj, "get_absolute_url", lambda: reverse("ingenierie:postes"))(),
-        },
-    )
-
-
 # ---------------------------------------------------------------- simulator (public)
 def simulateur(request):
     """Compute a co-financing from the programme's published rules for given inputs (no private data)."""

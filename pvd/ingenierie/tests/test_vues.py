@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pvd.core.history import history_url
 from pvd.ingenierie.models import Cofinancement, Enveloppe, PosteChefDeProjet
 from pvd.ingenierie.services import workflow
 from pvd.ingenierie.services.calcul import cofinancements_annuels
@@ -249,9 +250,9 @@ def test_pages_de_detail_et_historique(client, admin, delegue21, montbard, pvd):
         env.get_absolute_url(),
         reverse("ingenierie:enveloppes"),
         reverse("ingenierie:enveloppes") + "?format=csv",
-        reverse("ingenierie:historique", args=["poste", poste.pk]),
-        reverse("ingenierie:historique", args=["demande", cof.pk]),
-        reverse("ingenierie:historique", args=["enveloppe", env.pk]),
+        history_url(poste),
+        history_url(cof),
+        history_url(env),
         reverse("ingenierie:enveloppe_modifier", args=[env.pk]),
     ):
         assert client.get(url).status_code == 200, url

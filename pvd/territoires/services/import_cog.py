@@ -26,6 +26,7 @@ import json
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from pvd.core import text
 from pvd.core.text import normalize_name
 
 from ..models import CodeCommune, Commune, Departement, Epci, Millesime, Region, Zone
+from . import search_index
 
 FILES = ("regions", "departements", "epci", "communes")
 LEVELS = ("regions", "departements", "epci", "communes", "codes")
@@ -48,6 +50,7 @@ LABELS = {
 }
 ZONES = frozenset(Zone.values)
 _BATCH = 2000  # primary keys per ``pk__in`` (SQLite's bound-parameter limit)
+_BULK_INDEX_FROM = 500  # communes inserted at once from which the search index is filled in bulk
 
 ACTUELLE = "commune-actuelle"
 # type in communes.json → (nature of the attached code, field naming the current commune)
@@ -598,7 +601,9 @@ def _sync(
     written = (*level.fields, "obsolete", "millesime", *level.derived)
     with connection.cursor() as cursor:
         if to_create:
-            _insert(cursor, table, _columns(level, (*level.key, *written)), to_create)
+            bulk = level is COMMUNES and len(to_create) > _BULK_INDEX_FROM
+            with search_index.bulk_inserts(connection) if bulk else nullcontext():
+                _insert(cursor, table, _columns(level, (*level.key, *written)), to_create)
         if to_update:
             _update(
                 cursor,

@@ -21,6 +21,7 @@ PostgreSQL does not use it (its ``LIKE`` scan is fast enough; the prefix index i
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.recorder import MigrationRecorder
@@ -134,6 +135,35 @@ def ensure(connection, rebuild: bool = False) -> bool:
             cursor.execute(statement)
     connection._pvd_commune_fts_ready = None
     return True
+
+
+_INDEX_NEW_ROWS = [
+    """INSERT INTO territoires_commune_fts(code, nom_normalise, codes_postaux)
+       SELECT c.code, c.nom_normalise, c.codes_postaux FROM territoires_commune c
+       WHERE NOT EXISTS (SELECT 1 FROM territoires_commune_fts_code m WHERE m.code = c.code)""",
+    """INSERT INTO territoires_commune_fts_code(code, fts_rowid)
+       SELECT f.code, f.rowid FROM territoires_commune_fts f
+       WHERE NOT EXISTS (SELECT 1 FROM territoires_commune_fts_code m WHERE m.code = f.code)""",
+]
+
+
+@contextmanager
+def bulk_inserts(connection):
+    """For a load inserting many communes: the per-row insert trigger is set aside and the new rows
+    are indexed by two set-based statements at the end (about 3× cheaper for the full referential).
+
+    Must run inside the caller's transaction: if the block fails, the rollback restores the trigger
+    (SQLite DDL is transactional) and nothing is indexed.
+    """
+    if not is_ready(connection):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {TRIGGERS[0]}")
+    yield
+    with connection.cursor() as cursor:
+        for statement in [*_INDEX_NEW_ROWS, _TRIGGERS[0]]:
+            cursor.execute(statement)
 
 
 def drop(connection) -> None:

@@ -304,3 +304,31 @@ def test_any_real_name_however_typed_is_found_exactly(data):
     exact = [h for h in hits if h.rank == 0]
     assert code in {h.commune.code for h in exact}, (query, nom)
     assert all(h.commune.nom_normalise == normalize_name(nom) for h in exact)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram table exists on SQLite only")
+def test_bulk_inserts_index_every_new_commune_and_restore_the_trigger():
+    """The loader sets the per-row trigger aside for a big insert and indexes the rows at the end."""
+    with search_index.bulk_inserts(connection):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [search_index.TRIGGERS[0]])
+            assert cursor.fetchone()[0] == 0  # set aside during the block
+        Commune.objects.bulk_create(
+            [
+                Commune(
+                    code=f"2199{i}",
+                    nom=f"Essai-en-Auxois {i}",
+                    nom_normalise=f"essai en auxois {i}",
+                    departement_id="21",
+                    region_id="27",
+                    codes_postaux=f"2198{i}",
+                )
+                for i in range(3)
+            ]
+        )
+    connection._pvd_commune_fts_ready = None  # ask the database again, not the cache
+    assert search_index.is_ready(connection)  # the trigger is back
+    with connection.cursor() as cursor:
+        cursor.execute(search_index._IN_STEP)
+        assert cursor.fetchone()[0]  # one index row per commune, the referential's included
+    assert codes("essai auxois 1") == ["21991"] and codes("21982") == ["21992"]
