@@ -15,8 +15,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from pvd.comptes.api_auth import api_auth
 from pvd.comptes.policy import require, visible_to
 from pvd.core.locking import StaleEditError, save_with_version
 
@@ -351,7 +351,7 @@ def detail_poste(request, pk: int, annee: int | None = None):
     return _poste(poste, cofinancements_annuels([poste], annee)[poste.pk], annee)
 
 
-@router.patch("/postes/{pk}", response={200: PosteOut, 400: Erreur, 409: dict}, auth=django_auth)
+@router.patch("/postes/{pk}", response={200: PosteOut, 400: Erreur, 409: dict}, auth=api_auth)
 def modifier_poste(request, pk: int, payload: PostePatch):
     poste = get_object_or_404(visible_to(request.user, PosteChefDeProjet).avec_parts(), pk=pk)
 
@@ -405,7 +405,7 @@ def detail_demande(request, pk: int):
     return _demande(_demande_visible(request, pk))
 
 
-@router.post("/demandes", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=django_auth)
+@router.post("/demandes", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=api_auth)
 def deposer_demande(request, payload: DemandeIn):
     poste = get_object_or_404(visible_to(request.user, PosteChefDeProjet).avec_parts(), pk=payload.poste_id)
     periode = (
@@ -427,7 +427,7 @@ def deposer_demande(request, payload: DemandeIn):
     )
 
 
-@router.post("/demandes/{pk}/instruire", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=django_auth)
+@router.post("/demandes/{pk}/instruire", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=api_auth)
 def instruire_demande(request, pk: int, payload: InstructionIn):
     cof = _demande_visible(request, pk)
     return _action(
@@ -439,7 +439,7 @@ def instruire_demande(request, pk: int, payload: InstructionIn):
     )
 
 
-@router.post("/demandes/{pk}/accorder", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=django_auth)
+@router.post("/demandes/{pk}/accorder", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=api_auth)
 def accorder_demande(request, pk: int, payload: AccordIn):
     cof = _demande_visible(request, pk)
     return _action(
@@ -457,7 +457,7 @@ def accorder_demande(request, pk: int, payload: AccordIn):
     )
 
 
-@router.post("/demandes/{pk}/refuser", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=django_auth)
+@router.post("/demandes/{pk}/refuser", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=api_auth)
 def refuser_demande(request, pk: int, payload: RefusIn):
     cof = _demande_visible(request, pk)
     return _action(
@@ -469,9 +469,7 @@ def refuser_demande(request, pk: int, payload: RefusIn):
     )
 
 
-@router.post(
-    "/demandes/{pk}/versements", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=django_auth
-)
+@router.post("/demandes/{pk}/versements", response={200: DemandeOut, 400: Erreur, 409: dict}, auth=api_auth)
 def verser_demande(request, pk: int, payload: VersementIn):
     cof = _demande_visible(request, pk)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import django_auth
 
+from pvd.comptes.api_auth import api_auth
 from pvd.comptes.policy import can, visible_to
 from pvd.core.locking import StaleEditError, save_with_version
 
@@ -256,7 +256,7 @@ def list_jalons(request, filtres: Query[JalonFiltres]):
 @router.patch(
     "/jalons/{jalon_id}",
     response={200: JalonOut, 409: dict},
-    auth=django_auth,
+    auth=api_auth,
     summary="Valider un jalon (délégué territorial) — verrouillage optimiste par « version »",
 )
 def patch_jalon(request, jalon_id: int, payload: JalonPatch):

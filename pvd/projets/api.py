@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import django_auth
 
+from pvd.comptes.api_auth import api_auth
 from pvd.comptes.policy import can, visible_to
 from pvd.core.locking import StaleEditError, save_with_version
 
@@ -244,7 +244,7 @@ def get_fiche(request, pk: int):
     return _detail(_fiche(request, pk))
 
 
-@router.patch("/fiches/{pk}", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=django_auth)
+@router.patch("/fiches/{pk}", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=api_auth)
 def patch_fiche(request, pk: int, payload: FichePatch):
     fiche = _fiche(request, pk, "edit")
     for name, value in payload.dict(exclude_unset=True).items():
@@ -264,9 +264,7 @@ def patch_fiche(request, pk: int, payload: FichePatch):
     return Status(200, _detail(fiche))
 
 
-@router.post(
-    "/fiches/{pk}/statut", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=django_auth
-)
+@router.post("/fiches/{pk}/statut", response={200: FicheDetailOut, 400: Error, 409: Conflict}, auth=api_auth)
 def post_statut(request, pk: int, payload: StatutIn):
     fiche = _fiche(request, pk, "edit")
     try:
@@ -313,7 +311,7 @@ def _ref(model, slug: str | None, label: str):
     return obj
 
 
-@router.post("/fiches/{pk}/financements", response={201: FinancementOut, 400: Error}, auth=django_auth)
+@router.post("/fiches/{pk}/financements", response={201: FinancementOut, 400: Error}, auth=api_auth)
 def post_financement(request, pk: int, payload: FinancementIn):
     fiche = _fiche(request, pk)
     _require(request, "create", Financement, parent=fiche)
@@ -333,9 +331,7 @@ def post_financement(request, pk: int, payload: FinancementIn):
     return Status(201, line)
 
 
-@router.patch(
-    "/financements/{pk}", response={200: FinancementOut, 400: Error, 409: Conflict}, auth=django_auth
-)
+@router.patch("/financements/{pk}", response={200: FinancementOut, 400: Error, 409: Conflict}, auth=api_auth)
 def patch_financement(request, pk: int, payload: FinancementPatch):
     line = get_object_or_404(Financement.objects.select_related("financeur", "dispositif"), pk=pk)
     _require(request, "edit", line)

@@ -81,3 +81,26 @@ def test_stale_financing_line_form_and_api_are_refused(client, montbard, admin_u
     assert fresh.status_code == 200 and fresh.json()["version"] == 3
     line.refresh_from_db()
     assert line.montant == 4000 and line.statut == "sollicite"
+
+
+def test_api_writes_accept_a_personal_token_within_the_holders_scope(client, montbard, autre):
+    """Machine clients write with a token (no session, no CSRF), scoped by the holder's habilitation."""
+    from pvd.comptes.models import ApiToken, Role
+
+    from .conftest import make_user
+
+    delegue = make_user("delegue21@test.fr", Role.DELEGUE_TERRITORIAL, departement_id="21")
+    _, token = ApiToken.issue(delegue, "script de suivi")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    mine, other = make_fiche(montbard), make_fiche(autre)
+    body = json.dumps({"version": 1, "titre": "Halles rénovées"})
+    ok = client.patch(f"/api/v1/projets/fiches/{mine.pk}", body, content_type="application/json", **headers)
+    assert ok.status_code == 200 and ok.json()["titre"] == "Halles rénovées"
+    refused = client.patch(
+        f"/api/v1/projets/fiches/{other.pk}", body, content_type="application/json", **headers
+    )
+    assert refused.status_code in (403, 404)
+    other.refresh_from_db()
+    assert other.titre == "Rénovation des halles"
+    anonymous = client.patch(f"/api/v1/projets/fiches/{mine.pk}", body, content_type="application/json")
+    assert anonymous.status_code == 401
