@@ -14,3 +14,16 @@ def test_home_page_has_the_dsfr_header_in_french(client):
 @pytest.mark.django_db
 def test_health_probe_answers(client):
     assert client.get("/sante/").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/", "/programmes/pvd/", "/programmes/laureats/", "/projets/", "/projets/agregats/", "/territoires/"]
+)
+def test_no_template_syntax_leaks_into_public_pages(client, path):
+    """A multi-line ``{# … #}`` is not a comment for Django: it would be shown to users."""
+    from pvd.programmes.factories import make_laureat
+
+    make_laureat("21425")
+    html = client.get(path).content.decode()
+    assert "{#" not in html and "{%" not in html and "{{" not in html
