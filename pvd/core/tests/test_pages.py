@@ -27,3 +27,15 @@ def test_no_template_syntax_leaks_into_public_pages(client, path):
     make_laureat("21425")
     html = client.get(path).content.decode()
     assert "{#" not in html and "{%" not in html and "{{" not in html
+
+
+@pytest.mark.django_db
+def test_home_lists_the_programmes_with_their_laureates(client, django_assert_max_num_queries):
+    from pvd.programmes.factories import make_laureat
+
+    make_laureat("21425")
+    make_laureat("58062")
+    with django_assert_max_num_queries(4):
+        html = client.get("/").content.decode()
+    assert "Petites villes de demain" in html and "2 territoires lauréats" in html
+    assert 'href="/programmes/pvd/"' in html
