@@ -463,9 +463,9 @@ def enveloppe(request, pk):
             "title": str(env),
             "env": env,
             "lignes": tableaux.consommation_par_departement(env),
-            "derogations": DerogationEnveloppe.objects.filter(enveloppe=env).select_related(
-                "autorise_par", "cofinancement"
-            ),
+            "derogations": visible_to(request.user, DerogationEnveloppe)
+            .filter(enveloppe=env)
+            .select_related("autorise_par", "cofinancement"),
             "peut_modifier": can(request.user, "edit", env),
         },
     )
